@@ -1,0 +1,33 @@
+/* kernel_main: the boot order, one step per line. */
+#include "../boot/bootinfo.h"
+#include "console.h"
+#include "cpu.h"
+#include "mem.h"
+#include "clock.h"
+#include "irq.h"
+#include "io.h"
+#include "pci.h"
+#include "loop.h"
+
+static void banner(const struct boot_info *bi)
+{
+    kprintf("\nvmgate: booting (%s)\n", bi->boot_path);
+    if (bi->magic != BOOT_INFO_MAGIC)
+        panic("boot_info magic %#x: the boot path and the kernel disagree", bi->magic);
+}
+
+void kernel_main(struct boot_info *bi)
+{
+    console_init();
+    banner(bi);
+    cpu_init();
+    pmem_init(bi);
+    clock_init();
+    irq_init();
+    clock_start_tick();
+    irq_enable();
+    pci_init();
+    loop_init(bi);
+    kprintf("vmgate: ready\n");
+    loop_run();
+}

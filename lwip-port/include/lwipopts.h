@@ -1,0 +1,89 @@
+/* lwIP configuration for vmgate: a router and a handful of UDP/TCP services, no
+ * OS (NO_SYS), the raw API only. Pools are sized for forwarding between a few NICs:
+ * pbufs in flight are bounded by the RX rings, not by connections to vmgate itself. */
+#ifndef VMGATE_LWIPOPTS_H
+#define VMGATE_LWIPOPTS_H
+
+#define NO_SYS                      1
+#define SYS_LIGHTWEIGHT_PROT        0
+#define LWIP_SOCKET                 0
+#define LWIP_NETCONN                0
+#define LWIP_NETIF_API              0
+
+#define MEM_ALIGNMENT               8
+#define MEM_SIZE                    (1024 * 1024)
+#define MEMP_NUM_PBUF               256
+#define MEMP_NUM_UDP_PCB            32
+#define MEMP_NUM_TCP_PCB            32
+#define MEMP_NUM_TCP_PCB_LISTEN     16
+#define MEMP_NUM_TCP_SEG            512
+#define MEMP_NUM_REASSDATA          32
+#define MEMP_NUM_FRAG_PBUF          64
+#define MEMP_NUM_ARP_QUEUE          64
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 16)
+#define PBUF_POOL_SIZE              2048
+/* Room for a full Ethernet frame plus a VLAN tag in one pool pbuf. */
+#define PBUF_POOL_BUFSIZE           1536
+
+#define LWIP_ARP                    1
+#define ARP_TABLE_SIZE              64
+#define ARP_QUEUEING                1
+#define ETHARP_SUPPORT_STATIC_ENTRIES 1
+#define LWIP_ETHERNET               1
+#define ETH_PAD_SIZE                0
+
+#define LWIP_IPV4                   1
+#define LWIP_IPV6                   0
+#define IP_FORWARD                  1
+#define IP_REASSEMBLY               1
+#define IP_FRAG                     1
+#define IP_REASS_MAX_PBUFS          128
+#define IP_DEFAULT_TTL              64
+#define LWIP_ICMP                   1
+#define LWIP_RAW                    1
+#define LWIP_DHCP                   1
+#define DHCP_DOES_ARP_CHECK         0
+#define LWIP_AUTOIP                 0
+#define LWIP_IGMP                   0
+#define LWIP_DNS                    0
+#define LWIP_UDP                    1
+#define LWIP_TCP                    1
+#define TCP_MSS                     1460
+#define TCP_WND                     (32 * TCP_MSS)
+#define TCP_SND_BUF                 (32 * TCP_MSS)
+#define TCP_SND_QUEUELEN            ((4 * TCP_SND_BUF) / TCP_MSS)
+#define LWIP_TCP_KEEPALIVE          1
+
+#define LWIP_NETIF_STATUS_CALLBACK  1
+#define LWIP_NETIF_LINK_CALLBACK    1
+#define LWIP_NETIF_HOSTNAME         1
+#define LWIP_NUM_NETIF_CLIENT_DATA  2
+#define LWIP_SINGLE_NETIF           0
+#define LWIP_HAVE_LOOPIF            0
+#define LWIP_NETIF_LOOPBACK         0
+
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
+#define CHECKSUM_CHECK_IP           1
+#define CHECKSUM_CHECK_UDP          1
+#define CHECKSUM_CHECK_TCP          1
+#define CHECKSUM_CHECK_ICMP         1
+
+#define LWIP_STATS                  1
+#define LWIP_STATS_DISPLAY          0
+#define MEM_STATS                   1
+#define MEMP_STATS                  1
+#define SYS_STATS                   0
+#define LINK_STATS                  1
+#define IP_STATS                    1
+#define ETHARP_STATS                1
+#define ICMP_STATS                  1
+#define UDP_STATS                   1
+#define TCP_STATS                   1
+
+#define LWIP_DEBUG                  0
+#define LWIP_NOASSERT               0
+
+/* Hooks into vmgate's own modules (NAT, DHCP server, ...) live in this header. */
+#define LWIP_HOOK_FILENAME          "lwip_hooks.h"
+
+#endif
