@@ -38,6 +38,18 @@ static inline uint64_t rdtsc(void)
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+/* Disables interrupts and returns the previous flags, for irq_restore(). */
+static inline uint64_t irq_save(void)
+{
+    uint64_t flags;
+    __asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) :: "memory");
+    return flags;
+}
+static inline void irq_restore(uint64_t flags)
+{
+    if (flags & (1u << 9))                      /* IF */
+        __asm__ volatile("sti" ::: "memory");
+}
 /* sti takes effect after the next instruction, so an interrupt that arrives
  * between the check for work and the hlt still wakes the hlt. */
 static inline void irq_enable_and_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }

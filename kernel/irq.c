@@ -17,9 +17,12 @@
 #define PIC_EOI 0x20
 #define OCW3_READ_ISR 0x0b
 
+/* PCI INTx lines are shared (four PIRQs for every slot), so a line has a chain. */
+#define IRQ_CHAIN_MAX 8
+
 struct irq_line {
-    irq_handler_fn fn;
-    void *arg;
+    struct { irq_handler_fn fn; void *arg; } chain[IRQ_CHAIN_MAX];
+    int n;
     bool level;
     unsigned long count;
 };
@@ -54,10 +57,15 @@ int irq_register(int irq, irq_handler_fn fn, void *arg, bool level)
 {
     if (irq < 0 || irq > 15 || irq == 2)
         return -1;
-    irq_disable();
-    lines[irq].fn = fn;
-    lines[irq].arg = arg;
-    lines[irq].level = level;
+    if (lines[irq].n == IRQ_CHAIN_MAX)
+        return -1;
+    uint64_t flags = irq_save();
+    if (fn) {
+        lines[irq].chain[lines[irq].n].fn = fn;
+        lines[irq].chain[lines[irq].n].arg = arg;
+        lines[irq].n++;
+    }
+    lines[irq].level |= level;
     if (level) {
         /* PCI INTx lines are level-triggered: say so in the ELCR, or the PIC
          * latches one edge and misses the rest while the line stays high. */
@@ -68,6 +76,7 @@ int irq_register(int irq, irq_handler_fn fn, void *arg, bool level)
     }
     mask &= ~(1u << irq);
     pic_write_mask();
+    irq_restore(flags);
     return 0;
 }
 
@@ -100,8 +109,8 @@ void irq_handle(int irq)
         rearm |= 1u << irq;
         pic_write_mask();
     }
-    if (l->fn)
-        l->fn(irq, l->arg);
+    for (int i = 0; i < l->n; i++)
+        l->chain[i].fn(irq, l->chain[i].arg);
     if (irq >= 8)
         outb(PIC2_CMD, PIC_EOI);
     outb(PIC1_CMD, PIC_EOI);
@@ -117,13 +126,13 @@ bool irq_take_pending(void)
 
 void irq_rearm_pending(void)
 {
-    irq_disable();
-    if (rearm) {
-        mask &= ~rearm;
-        rearm = 0;
-        pic_write_mask();
-    }
-    irq_enable();
+    if (!rearm)
+        return;
+    uint64_t flags = irq_save();
+    mask &= ~rearm;
+    rearm = 0;
+    pic_write_mask();
+    irq_restore(flags);
 }
 
 unsigned long irq_count(int irq)

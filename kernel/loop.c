@@ -3,22 +3,22 @@
 #include "loop.h"
 #include "io.h"
 #include "irq.h"
-#include "console.h"
+#include "shell.h"
+#include "../lwip-port/appliance.h"
 
 void loop_init(struct boot_info *bi)
 {
-    (void)bi;
+    appliance_init(bi);
 }
 
 void loop_run(void)
 {
     for (;;) {
-        int work = 0;
-        int c = console_getc();
-        if (c >= 0) {
-            work = 1;
-        }
+        int work = appliance_poll();
+        work |= shell_poll();
         irq_rearm_pending();
+        /* Check for interrupts that came in while we worked with interrupts off,
+         * then halt with sti;hlt so one arriving in between still wakes us. */
         irq_disable();
         if (!work && !irq_take_pending())
             irq_enable_and_halt();

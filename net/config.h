@@ -102,6 +102,10 @@ int config_parse(struct vmgate_config *c, const char *text, size_t len,
  * err) statements that refer to NICs that do not exist. */
 void config_finalize(struct vmgate_config *c, unsigned n_nics, cfg_error_fn err, void *ctx);
 
+/* Prints the effective configuration in the same language, one statement a line;
+ * returns the length written (truncated to len - 1). */
+int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, size_t len);
+
 /* Formats an address as dotted quad into buf (at least 16 bytes); returns buf. */
 char *cfg_ip4_str(uint32_t addr, char *buf);
 

@@ -1,0 +1,198 @@
+/* From configuration to running interfaces. The configuration comes from the boot
+ * path's file (vmgate.conf or the -initrd module) and then the command line, so a
+ * command line statement overrides the file's. */
+#include "appliance.h"
+#include "nicif.h"
+#include "../drivers/nic.h"
+#include "../kernel/console.h"
+#include "../kernel/shell.h"
+
+#include "lwip/init.h"
+#include "lwip/timeouts.h"
+#include "lwip/dhcp.h"
+#include "lwip/netif.h"
+#include "lwip/stats.h"
+
+#include <string.h>
+#include <stdlib.h>
+
+static struct vmgate_config cfg;
+
+static void report_error(void *ctx, const char *statement, const char *why)
+{
+    kprintf("config: error in %s: %s: \"%s\" (statement ignored)\n",
+            ctx ? (const char *)ctx : "configuration", why, statement);
+}
+
+static ip4_addr_t ip4(uint32_t host_order)
+{
+    ip4_addr_t a;
+    ip4_addr_set_u32(&a, lwip_htonl(host_order));
+    return a;
+}
+
+static uint32_t prefix_mask(uint8_t prefix)
+{
+    return prefix ? 0xffffffffu << (32 - prefix) : 0;
+}
+
+/* Announces address changes, so operators and tests see when the WAN is up. */
+static void status_changed(struct netif *nif)
+{
+    struct nic *n = nicif_nic(nif);
+    char a[16], m[16], g[16];
+    ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof a);
+    ip4addr_ntoa_r(netif_ip4_netmask(nif), m, sizeof m);
+    ip4addr_ntoa_r(netif_ip4_gw(nif), g, sizeof g);
+    kprintf("%s: address %s netmask %s gateway %s%s\n", n ? n->name : "?", a, m, g,
+            dhcp_supplied_address(nif) ? " (dhcp)" : "");
+}
+
+static void setup_wan(struct nic *n, const struct cfg_nic *c)
+{
+    ip4_addr_t addr = ip4(c->dhcp_client ? 0 : c->addr);
+    ip4_addr_t mask = ip4(c->dhcp_client ? 0 : prefix_mask(c->prefix));
+    ip4_addr_t gw = ip4(c->dhcp_client ? 0 : c->gw);
+    struct netif *nif = nicif_add(n, &addr, &mask, &gw);
+    if (!nif) {
+        kprintf("%s: cannot add interface\n", n->name);
+        return;
+    }
+    netif_set_status_callback(nif, status_changed);
+    netif_set_default(nif);
+    if (c->dhcp_client) {
+        kprintf("%s: wan, DHCP client\n", n->name);
+        dhcp_start(nif);
+    } else {
+        status_changed(nif);
+    }
+}
+
+/* A NAT network: vmgate is .2 of it (VirtualBox's layout). */
+static void setup_nat(struct nic *n, const struct cfg_nic *c)
+{
+    ip4_addr_t addr = ip4(c->addr + 2);
+    ip4_addr_t mask = ip4(prefix_mask(c->prefix));
+    ip4_addr_t gw = ip4(0);
+    struct netif *nif = nicif_add(n, &addr, &mask, &gw);
+    if (!nif) {
+        kprintf("%s: cannot add interface\n", n->name);
+        return;
+    }
+    char a[16];
+    kprintf("%s: nat network %s/%u, gateway .2\n", n->name, cfg_ip4_str(c->addr, a), c->prefix);
+    netif_set_status_callback(nif, status_changed);
+    status_changed(nif);
+}
+
+static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
+{
+    ip4_addr_t addr = ip4(c->addr);
+    ip4_addr_t mask = ip4(prefix_mask(c->prefix));
+    ip4_addr_t gw = ip4(0);
+    struct netif *nif = nicif_add(n, &addr, &mask, &gw);
+    if (!nif) {
+        kprintf("%s: cannot add interface\n", n->name);
+        return;
+    }
+    netif_set_status_callback(nif, status_changed);
+    status_changed(nif);
+}
+
+static void setup_nic(struct nic *n, const struct cfg_nic *c)
+{
+    switch (c->role) {
+    case CFG_NIC_WAN:
+        setup_wan(n, c);
+        break;
+    case CFG_NIC_NAT:
+        setup_nat(n, c);
+        break;
+    case CFG_NIC_HOSTONLY:
+        setup_hostonly(n, c);
+        break;
+    case CFG_NIC_OFF:
+        n->admin_up = false;
+        kprintf("%s: off (cable pulled)\n", n->name);
+        break;
+    case CFG_NIC_NATNET:
+    case CFG_NIC_INTNET:
+        n->admin_up = false;
+        kprintf("%s: %s '%s' is not supported by this build yet; NIC left down\n", n->name,
+                c->role == CFG_NIC_NATNET ? "natnet" : "intnet", c->net_name);
+        break;
+    case CFG_NIC_UNSET:
+        break;
+    }
+}
+
+static void print_config(void)
+{
+    char *buf = malloc(8192);
+    if (!buf)
+        return;
+    config_format(&cfg, nic_count(), buf, 8192);
+    kprintf("config:\n");
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        kprintf("  %s\n", line);
+    free(buf);
+}
+
+void appliance_init(const struct boot_info *bi)
+{
+    lwip_init();
+    config_init(&cfg);
+    if (bi->config && bi->config_len)
+        config_parse(&cfg, bi->config, bi->config_len, report_error,
+                     (void *)(bi->boot_path[0] == 'u' ? "vmgate.conf" : "the initrd module"));
+    if (bi->cmdline)
+        config_parse(&cfg, bi->cmdline, strlen(bi->cmdline), report_error, (void *)"the command line");
+    config_finalize(&cfg, nic_count(), report_error, NULL);
+    print_config();
+    for (unsigned i = 0; i < nic_count(); i++)
+        setup_nic(nic_get(i), &cfg.nic[i]);
+}
+
+int appliance_poll(void)
+{
+    int work = nic_poll_all(64);
+    sys_check_timeouts();
+    return work;
+}
+
+const struct vmgate_config *appliance_config(void)
+{
+    return &cfg;
+}
+
+static void cmd_config(int argc, char **argv)
+{
+    print_config();
+}
+SHELL_COMMAND("config", "show the running configuration", cmd_config);
+
+static void cmd_ifconfig(int argc, char **argv)
+{
+    for (unsigned i = 0; i < nic_count(); i++) {
+        struct nic *n = nic_get(i);
+        struct netif *nif = nicif_of(n);
+        kprintf("%s: %s mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s%s\n", n->name, n->model,
+                n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->mtu,
+                n->link_up ? "up" : "down", n->admin_up ? "" : " (off)");
+        if (nif) {
+            char a[16], m[16], g[16];
+            kprintf("      inet %s netmask %s gateway %s\n",
+                    ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof a),
+                    ip4addr_ntoa_r(netif_ip4_netmask(nif), m, sizeof m),
+                    ip4addr_ntoa_r(netif_ip4_gw(nif), g, sizeof g));
+        }
+        kprintf("      rx %llu packets %llu bytes %llu dropped %llu errors\n"
+                "      tx %llu packets %llu bytes %llu dropped %llu errors, link changes %llu\n",
+                (unsigned long long)n->stats.rx_packets, (unsigned long long)n->stats.rx_bytes,
+                (unsigned long long)n->stats.rx_dropped, (unsigned long long)n->stats.rx_errors,
+                (unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
+                (unsigned long long)n->stats.tx_dropped, (unsigned long long)n->stats.tx_errors,
+                (unsigned long long)n->stats.link_changes);
+    }
+}
+SHELL_COMMAND("ifconfig", "show NICs, addresses and counters", cmd_ifconfig);

@@ -1,0 +1,18 @@
+/* The lwIP netif on top of a struct nic. */
+#ifndef VMGATE_NICIF_H
+#define VMGATE_NICIF_H
+
+#include "lwip/netif.h"
+#include "lwip/ip4_addr.h"
+#include "../drivers/nic.h"
+
+/* Adds a netif for the NIC with the given address (all zero for a DHCP client)
+ * and brings it up; link state follows the NIC. Returns the netif or NULL. */
+struct netif *nicif_add(struct nic *n, const ip4_addr_t *addr, const ip4_addr_t *mask,
+                        const ip4_addr_t *gw);
+/* The netif of a NIC, or NULL if it has none. */
+struct netif *nicif_of(struct nic *n);
+/* The NIC behind a netif, or NULL if the netif is not a NIC's. */
+struct nic *nicif_nic(struct netif *nif);
+
+#endif
