@@ -31,7 +31,7 @@ LWIP_CFLAGS := $(filter-out -Wall -Wextra,$(KCFLAGS)) -w
 
 KSRC := $(wildcard boot/*.S boot/*.c kernel/*.S kernel/*.c drivers/*.c lwip-port/*.c net/*.c)
 LWIP_SRC := $(addprefix $(LWIPDIR)/, \
-	core/def.c core/inet_chksum.c core/init.c core/ip.c core/mem.c core/memp.c \
+	core/def.c core/dns.c core/inet_chksum.c core/init.c core/ip.c core/mem.c core/memp.c \
 	core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c \
 	core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
 	core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \

@@ -45,7 +45,11 @@
 #define DHCP_DOES_ARP_CHECK         0
 #define LWIP_AUTOIP                 0
 #define LWIP_IGMP                   0
-#define LWIP_DNS                    0
+/* The DNS client is there for its server list: the DHCP client fills it from option
+ * 6, and the DNS relay forwards to those servers. */
+#define LWIP_DNS                    1
+#define DNS_MAX_SERVERS             3
+#define LWIP_DHCP_PROVIDE_DNS_SERVERS 1
 #define LWIP_UDP                    1
 #define LWIP_TCP                    1
 #define TCP_MSS                     1460
