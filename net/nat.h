@@ -1,0 +1,141 @@
+/* The NAT engine: connection tracking and address/port translation between vmgate's
+ * internal networks and its WAN address. Pure: it sees IPv4 packets as bytes, a clock
+ * value and a description of the networks; it builds and tests on the host. The lwIP
+ * glue (lwip-port/nat_glue.c) calls nat_process() for every IPv4 packet before lwIP
+ * routes it, and acts on the verdict.
+ *
+ * Interfaces are identified by small integers chosen by the glue (lwIP's netif->num).
+ * Addresses and ports in this API are in host byte order.
+ *
+ * Policy (VirtualBox's NAT, without its limits):
+ *  - A NAT network's guests reach the outside through the WAN address; each flow is
+ *    tracked, its source port preserved when free (else another is allocated).
+ *  - From the WAN, only packets of tracked flows, of port-forwarding rules, and ICMP
+ *    errors about tracked flows reach a guest; the rest is not for NAT (PASS: lwIP
+ *    delivers it to vmgate's own services or drops it) or, when addressed into a NAT
+ *    network, dropped as unsolicited.
+ *  - NAT networks cannot reach each other, nor host-only networks; a guest cannot send
+ *    with a source address outside its network.
+ *  - Host-only networks are routed without translation (PASS), but cannot reach NAT
+ *    networks either.
+ */
+#ifndef VMGATE_NAT_H
+#define VMGATE_NAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NAT_MAX_NETS   16
+#define NAT_MAX_RULES  64
+#define NAT_NAME_MAX   32
+
+enum nat_verdict {
+    NAT_PASS = 0,       /* untouched: lwIP handles it as usual (local delivery, routing) */
+    NAT_FORWARD,        /* translated in place: lwIP forwards it on its new addresses */
+    NAT_DROP,           /* drop it; the reason was counted */
+};
+
+enum nat_drop_reason {
+    NAT_DROP_MALFORMED,     /* truncated or inconsistent headers */
+    NAT_DROP_SPOOFED,       /* a guest's source address outside its own network */
+    NAT_DROP_ISOLATION,     /* between internal networks that must not meet */
+    NAT_DROP_UNSOLICITED,   /* from the WAN, into a NAT network, matching nothing */
+    NAT_DROP_TABLE_FULL,    /* no flow could be created (see the eviction policy) */
+    NAT_DROP_NO_PORT,       /* no free external port */
+    NAT_DROP_NO_WAN,        /* the WAN has no address yet */
+    NAT_DROP_FRAGMENT,      /* a fragment the engine cannot attribute to a flow */
+    NAT_DROP_REASONS
+};
+
+enum nat_net_kind { NAT_NET_NAT, NAT_NET_HOSTONLY };
+
+struct nat_net {
+    int iface;
+    enum nat_net_kind kind;
+    uint32_t net;               /* network address */
+    uint8_t prefix;
+};
+
+/* A port-forwarding rule (VBoxManage --natpf): WAN host_ip:host_port (host_ip 0 =
+ * any) to guest_ip:guest_port on the NAT network of `iface`. guest_ip 0 means "the
+ * guest of that network", asked of the guest resolver at the time a connection
+ * arrives (the DHCP server's first lease there). */
+struct nat_rule {
+    char name[NAT_NAME_MAX];
+    uint8_t proto;              /* 6 or 17 */
+    uint32_t host_ip;
+    uint16_t host_port;
+    int iface;
+    uint32_t guest_ip;
+    uint16_t guest_port;
+};
+
+enum nat_tcp_state {
+    NAT_TCP_NONE = 0, NAT_TCP_SYN_SENT, NAT_TCP_SYN_RECV, NAT_TCP_ESTABLISHED,
+    NAT_TCP_FIN_WAIT, NAT_TCP_CLOSE_WAIT, NAT_TCP_LAST_ACK, NAT_TCP_TIME_WAIT, NAT_TCP_CLOSE,
+};
+
+/* A tracked flow, as the console shows it. */
+struct nat_flow_info {
+    uint8_t proto;
+    int iface;                  /* the guest's interface */
+    uint32_t int_addr;          /* guest side */
+    uint16_t int_port;
+    uint32_t ext_addr;          /* as seen from the WAN */
+    uint16_t ext_port;
+    uint32_t rem_addr;          /* the remote peer */
+    uint16_t rem_port;
+    enum nat_tcp_state tcp_state;
+    bool assured;               /* seen traffic in both directions */
+    bool from_rule;             /* created by a port-forwarding rule */
+    uint32_t expires_in_ms;
+    uint64_t packets_out, packets_in;
+};
+
+struct nat_stats {
+    uint64_t translated_out, translated_in, passed;
+    uint64_t flows_created, flows_expired, flows_evicted;
+    uint64_t drops[NAT_DROP_REASONS];
+};
+
+struct nat;
+
+/* Creates an engine with room for max_flows flows (a fixed bound; memory is
+ * allocated once, here). NULL on allocation failure. */
+struct nat *nat_create(unsigned max_flows);
+void nat_destroy(struct nat *nat);
+
+/* The WAN: its interface and current address (0 while it has none). A changed
+ * address drops every flow: they cannot survive it. */
+void nat_set_wan(struct nat *nat, int iface, uint32_t addr);
+int nat_add_net(struct nat *nat, const struct nat_net *net);      /* 0 or -errno */
+int nat_add_rule(struct nat *nat, const struct nat_rule *rule);   /* 0 or -errno (-EEXIST, -ENOSPC, -EINVAL) */
+int nat_del_rule(struct nat *nat, const char *name);              /* 0 or -ENOENT; its flows go too */
+
+/* For rules with guest_ip 0: returns the guest address on iface, or 0 if none. */
+void nat_set_guest_resolver(struct nat *nat, uint32_t (*fn)(void *ctx, int iface), void *ctx);
+/* vmgate's own sockets on the WAN address: a port they use is never allocated. */
+void nat_set_port_filter(struct nat *nat, bool (*in_use)(void *ctx, uint8_t proto, uint16_t port), void *ctx);
+
+/* Examines, and translates in place, one IPv4 packet that arrived on `iface`.
+ * `pkt` points at the IP header; `len` bytes of the packet are contiguous there (the
+ * glue guarantees the whole packet). Never reads or writes outside [pkt, pkt+len),
+ * whatever the headers claim. Checksums are updated incrementally (RFC 1624).
+ * For a packet whose TTL would expire at vmgate it returns NAT_PASS without
+ * translating, so that lwIP's ICMP time-exceeded goes to the guest itself. */
+enum nat_verdict nat_process(struct nat *nat, uint8_t *pkt, size_t len, int iface, uint32_t now_ms);
+/* The reason of the last NAT_DROP verdict. */
+enum nat_drop_reason nat_last_drop(const struct nat *nat);
+
+/* Expires flows whose time has come. Call about once a second. */
+void nat_expire(struct nat *nat, uint32_t now_ms);
+
+unsigned nat_flow_count(const struct nat *nat);
+/* Calls fn for each flow; for the console. */
+void nat_foreach_flow(const struct nat *nat, uint32_t now_ms,
+                      void (*fn)(void *ctx, const struct nat_flow_info *f), void *ctx);
+const struct nat_stats *nat_get_stats(const struct nat *nat);
+const char *nat_drop_reason_name(enum nat_drop_reason r);
+
+#endif
