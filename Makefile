@@ -66,10 +66,11 @@ KLINK = $(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T kernel/k
 # table, the second adds that table in a segment of its own after everything else,
 # so no address moves.
 build/vmgate.elf: $(KOBJ) $(LWIP_OBJ) kernel/kernel.ld tools/ksyms.sh
-	$(KLINK) -o $@.pass1 $(KOBJ) $(LWIP_OBJ) --start-group $(NEWLIB)/lib/libc.a $(LIBGCC) --end-group
-	tools/ksyms.sh $(NM) $@.pass1 > $(B)/ksyms.S
-	$(CC) $(KCFLAGS) -c $(B)/ksyms.S -o $(B)/ksyms.o
-	$(KLINK) -o $@ $(KOBJ) $(LWIP_OBJ) $(B)/ksyms.o --start-group $(NEWLIB)/lib/libc.a $(LIBGCC) --end-group
+	@echo "  LD  $@"
+	@$(KLINK) -o $@.pass1 $(KOBJ) $(LWIP_OBJ) --start-group $(NEWLIB)/lib/libc.a $(LIBGCC) --end-group
+	@tools/ksyms.sh $(NM) $@.pass1 > $(B)/ksyms.S
+	@$(CC) $(KCFLAGS) -c $(B)/ksyms.S -o $(B)/ksyms.o
+	@$(KLINK) -o $@ $(KOBJ) $(LWIP_OBJ) $(B)/ksyms.o --start-group $(NEWLIB)/lib/libc.a $(LIBGCC) --end-group
 	@rm -f $@.pass1
 
 -include boot/efi/efi.mk
