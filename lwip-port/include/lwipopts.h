@@ -80,8 +80,9 @@
 #define UDP_STATS                   1
 #define TCP_STATS                   1
 
-#define LWIP_DEBUG                  0
-#define LWIP_NOASSERT               0
+/* lwIP tests these two with #ifdef: defining LWIP_NOASSERT to anything, even 0,
+ * turns assertions off, and defining LWIP_DEBUG turns debug output on. Assertions
+ * stay on (LWIP_NOASSERT undefined) and debug output off (LWIP_DEBUG undefined). */
 
 /* Hooks into vmgate's own modules (NAT, DHCP server, ...) live in this header. */
 #define LWIP_HOOK_FILENAME          "lwip_hooks.h"
