@@ -14,7 +14,15 @@
 #define CFG_MAX_HOSTS    64
 #define CFG_MAX_NATNETS  8
 #define CFG_MAX_DNS      3
-#define CFG_NAME_MAX     32
+#define CFG_NAME_MAX     32     /* names hold at most CFG_NAME_MAX - 1 characters */
+#define CFG_STMT_MAX     512    /* one statement, trimmed, at most CFG_STMT_MAX - 1 bytes */
+
+/* The fixed layout of a NAT network NET/PREFIX (VirtualBox's): vmgate answers as the
+ * gateway at NET + 2, its DNS relay at NET + 3, and the DHCP pool starts at NET + 15.
+ * The parser keeps NAT prefixes at most /27 so that the pool has room. */
+#define CFG_NAT_HOST_GW    2
+#define CFG_NAT_HOST_DNS   3
+#define CFG_NAT_HOST_POOL  15
 
 enum cfg_nic_role {
     CFG_NIC_UNSET = 0,      /* no statement: config_finalize() applies the default */
@@ -30,7 +38,9 @@ struct cfg_nic {
     enum cfg_nic_role role;
     /* WAN: dhcp, or addr/prefix with gw and optional DNS servers.
      * NAT: addr/prefix is the network (10.0.2.0/24); vmgate is .2, DNS .3.
-     * HOSTONLY: addr/prefix is vmgate's own address on it (192.168.56.1/24). */
+     * HOSTONLY: addr/prefix is vmgate's own address on it (192.168.56.1/24).
+     * NATNET: config_finalize() copies the natnetwork's net/prefix and DHCP setting
+     * here, so that every NIC with a network can be read the same way. */
     bool dhcp_client;
     uint32_t addr;
     uint8_t prefix;
@@ -46,11 +56,14 @@ struct cfg_nic {
 /* A port-forwarding rule in VBoxManage's syntax:
  *   name,proto,hostip,hostport,guestip,guestport
  * host_ip 0 means any WAN address; guest_ip 0 means "the guest that leased an
- * address on that network" (the first lease). */
+ * address on that network" (the first lease). A rule belongs either to a NIC
+ * (`natpf nic1 ...`: nic >= 0, natnet "") or to a NAT Network (`natpf NAME ...`:
+ * nic -1, natnet NAME, guest_ip always set). Rule names are unique per owner. */
 struct cfg_natpf {
     char name[CFG_NAME_MAX];
     uint8_t proto;                  /* 6 (tcp) or 17 (udp) */
-    int nic;                        /* the NAT/NATNET NIC whose guest receives */
+    int nic;                        /* the NAT/NATNET NIC whose guest receives, or -1 */
+    char natnet[CFG_NAME_MAX];      /* the NAT Network whose guest receives, or "" */
     uint32_t host_ip;
     uint16_t host_port;
     uint32_t guest_ip;
@@ -86,25 +99,59 @@ struct vmgate_config {
     char hostname[CFG_NAME_MAX];
 };
 
-/* Called once per rejected statement: `statement` is the statement's text (trimmed),
- * `why` a short reason. The rest of the configuration still applies. */
+/* Called once per rejected statement: `statement` is the statement's text (trimmed;
+ * bytes that are not printable ASCII shown as '?', an overlong statement cut and
+ * ending in "..."), `why` a short reason. Both strings live only during the call.
+ * Statements dropped by config_finalize() are reported in their canonical form, as
+ * config_format() would write them. The rest of the configuration still applies. */
 typedef void (*cfg_error_fn)(void *ctx, const char *statement, const char *why);
 
+/* Empties c: no statements, every NIC unset. */
 void config_init(struct vmgate_config *c);
-/* Parses statements separated by ';' or newlines ('#' starts a comment) and applies
- * each valid one to c in order (a later statement about the same thing wins).
- * Returns the number of rejected statements. */
+/* Parses statements separated by ';' or newlines ('#' starts a comment that runs to
+ * the end of the line, across any ';') and applies each valid one to c in order. A
+ * statement applies wholly or not at all; a later statement about the same thing
+ * wins (a NIC's role, a natnetwork, a reservation for the same MAC on the same NIC,
+ * `dns`, `hostname`), except that a natpf rule name may appear only once per NIC or
+ * NAT Network. text need not be NUL-terminated: exactly len bytes are read. Can be
+ * called several times on the same c to layer sources (file, then command line).
+ * err may be NULL. Returns the number of rejected statements. */
 int config_parse(struct vmgate_config *c, const char *text, size_t len,
                  cfg_error_fn err, void *ctx);
-/* Fills in defaults for n_nics present NICs: an unset nic0 becomes `wan dhcp`, every
- * other unset NIC a NAT network; NAT NICs without an explicit network get
- * 10.0.(2+k).0/24 for the k-th NAT NIC (VirtualBox's numbering). Reports (through
- * err) statements that refer to NICs that do not exist. */
+/* Completes c for n_nics present NICs (at most CFG_MAX_NICS count), in this order:
+ *  1. settings for NICs at or beyond n_nics are reported and cleared;
+ *  2. a `nicN natnet NAME` naming no declared natnetwork is reported and dropped;
+ *  3. NIC networks (static WAN subnet, NAT, host-only, NAT Network) must not
+ *     overlap: walking the NICs in order, a NIC whose network overlaps an earlier
+ *     NIC's is reported and its role statement dropped;
+ *  4. an unset (or dropped) nic0 becomes `wan dhcp`, any other unset NIC a NAT
+ *     network with DHCP;
+ *  5. NAT NICs without an explicit network get, in NIC order, the first free
+ *     10.0.(2+k).0/24, k = 0, 1, ... (VirtualBox's numbering), skipping subnets that
+ *     overlap a NIC network or a declared natnetwork; if none is free the NIC is
+ *     reported and turned off;
+ *  6. natpf rules and DHCP reservations naming a missing NIC, a NIC of the wrong
+ *     role, an undeclared natnetwork, or an address outside the network (or one of
+ *     vmgate's own addresses on it) are reported and dropped.
+ * A dropped statement counts as never written, so the NIC falls back to its
+ * default. Finalizing twice gives the same result as finalizing once. err may be
+ * NULL. */
 void config_finalize(struct vmgate_config *c, unsigned n_nics, cfg_error_fn err, void *ctx);
 
-/* Prints the effective configuration in the same language, one statement a line;
- * returns the length written (truncated to len - 1). */
+/* Writes the configuration back in the same language, one statement per line, for
+ * the NICs below n_nics (rules and reservations are written whatever NIC they name).
+ * A NAT NIC whose network was defaulted is written without it (`nic1 nat`) and the
+ * network follows as a comment, so that parsing and finalizing the text gives back
+ * the same configuration. snprintf's contract: returns the length of the whole text;
+ * if that is >= len the text was cut, and buf is NUL-terminated whenever len > 0. */
 int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, size_t len);
+
+/* True when a and b hold the same configuration: compares what the counts say is in
+ * use, field by field, so padding and stale array slots do not matter. */
+bool config_equal(const struct vmgate_config *a, const struct vmgate_config *b);
+
+/* The keyword of a role as the language writes it ("wan", "nat", ...; "unset"). */
+const char *cfg_role_name(enum cfg_nic_role role);
 
 /* Formats an address as dotted quad into buf (at least 16 bytes); returns buf. */
 char *cfg_ip4_str(uint32_t addr, char *buf);

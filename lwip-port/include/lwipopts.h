@@ -84,10 +84,25 @@
 #define UDP_STATS                   1
 #define TCP_STATS                   1
 
-#define LWIP_DEBUG                  0
-#define LWIP_NOASSERT               0
+/* lwIP tests these two with #ifdef: defining LWIP_NOASSERT to anything, even 0,
+ * turns assertions off, and defining LWIP_DEBUG turns debug output on. Assertions
+ * stay on (LWIP_NOASSERT undefined) and debug output off (LWIP_DEBUG undefined). */
 
 /* Hooks into vmgate's own modules (NAT, DHCP server, ...) live in this header. */
 #define LWIP_HOOK_FILENAME          "lwip_hooks.h"
+
+/* Host test builds (tests/unit, tests/fuzz define VMGATE_HOST_TEST; the kernel never
+ * does): every lwIP allocation, pbufs and PCBs included, becomes a malloc of its own,
+ * so that AddressSanitizer sees overflows, use-after-free and leaks in them, which
+ * it cannot inside lwIP's static pools. The pool sizes above then only count (their
+ * `used` statistics still work); running out is simulated instead by the host
+ * port's vmgate_host_malloc, which the unit tests can make fail on demand. */
+#ifdef VMGATE_HOST_TEST
+#include <stddef.h>
+void *vmgate_host_malloc(size_t size);
+#define MEM_LIBC_MALLOC             1
+#define MEMP_MEM_MALLOC             1
+#define mem_clib_malloc             vmgate_host_malloc
+#endif
 
 #endif

@@ -1,0 +1,600 @@
+/* The configuration language's parser: splits untrusted text into statements, checks
+ * each one completely, and only then applies it, so a rejected statement leaves no
+ * trace. The checks that need the whole configuration (which NICs exist, which
+ * natnetworks are declared, overlaps) are in config_finalize.c.
+ *
+ * Rules that are ours rather than VirtualBox's, and why:
+ *  - NAT networks (`nat`, `natnetwork`) are /8../27 network addresses: /27 is the
+ *    smallest that holds the gateway .2, the DNS relay .3 and a DHCP pool from .15;
+ *    larger than /8 would hide most of the Internet from the guests behind it.
+ *  - A host-only address is /8../30 and neither the network's first nor its last
+ *    address (there must be room for a guest).
+ *  - A static WAN address is /1../32 and not its subnet's network or broadcast
+ *    address (/31 and /32 have neither); the gateway lies in that subnet, except
+ *    on a /32, where it is on-link by definition of the setup.
+ *  - Every address a host would hold must be outside 0/8, 127/8 and 224/3.
+ *  - Names are [A-Za-z0-9._-] and short; "nicN" is not a natnetwork name, because
+ *    `natpf nicN` must mean the NIC. */
+#include "config_priv.h"
+
+#include <string.h>
+
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+
+void config_init(struct vmgate_config *c)
+{
+    memset(c, 0, sizeof *c);
+}
+
+/* --- shared checks ------------------------------------------------------------ */
+
+/* `dhcp on|off` at w[i], w[i+1]; advances *i past it. */
+static bool parse_dhcp_switch(struct cfg_stmt *s, unsigned *i, bool *on)
+{
+    const char *v = *i + 1 < s->n ? s->w[*i + 1] : "";
+
+    if (strcmp(v, "on") == 0)
+        *on = true;
+    else if (strcmp(v, "off") == 0)
+        *on = false;
+    else
+        return cfg_fail(s, "dhcp must be followed by on or off");
+    *i += 2;
+    return true;
+}
+
+/* A NAT network (for `nat` and `natnetwork`): see the rules at the top. */
+static bool check_nat_net(struct cfg_stmt *s, uint32_t net, uint8_t prefix)
+{
+    char a[16], b[16];
+
+    if (prefix < 8 || prefix > 27)
+        return cfg_fail(s, "NAT network prefix must be 8..27");
+    if (net & ~cfg_mask(prefix))
+        return cfg_fail(s, "%s/%u is not a network address (%s/%u is)", cfg_ip4_str(net, a),
+                        prefix, cfg_ip4_str(net & cfg_mask(prefix), b), prefix);
+    if (!cfg_is_host_addr(net))
+        return cfg_fail(s, "%s/%u is not a unicast network", cfg_ip4_str(net, a), prefix);
+    return true;
+}
+
+/* An address vmgate itself holds on addr/prefix: usable as a host and, where the
+ * subnet has them (/30 and larger), not its network or broadcast address. */
+static bool check_own_addr(struct cfg_stmt *s, uint32_t addr, uint8_t prefix)
+{
+    char a[16];
+    uint32_t host = addr & ~cfg_mask(prefix);
+
+    if (!cfg_is_host_addr(addr))
+        return cfg_fail(s, "%s is not a unicast host address", cfg_ip4_str(addr, a));
+    if (prefix <= 30 && host == 0)
+        return cfg_fail(s, "%s is the network address of its /%u", cfg_ip4_str(addr, a), prefix);
+    if (prefix <= 30 && host == ~cfg_mask(prefix))
+        return cfg_fail(s, "%s is the broadcast address of its /%u", cfg_ip4_str(addr, a), prefix);
+    return true;
+}
+
+/* One address word that must be a host's address (gateway, DNS server). */
+static bool parse_host_ip(struct cfg_stmt *s, const char *w, uint32_t *out)
+{
+    char a[16];
+
+    if (!cfg_scan_ip4(w, out))
+        return cfg_fail(s, "bad address '%.*s'", CFG_QUOTE_MAX, w);
+    if (!cfg_is_host_addr(*out))
+        return cfg_fail(s, "%s is not a unicast host address", cfg_ip4_str(*out, a));
+    return true;
+}
+
+/* --- nicN ... ------------------------------------------------------------------ */
+
+/* `wan dhcp` or `wan ADDR/PREFIX gw GW [dns DNS[,DNS...]]` (gw and dns in any
+ * order, each once). */
+static bool parse_wan(struct cfg_stmt *s, struct cfg_nic *n)
+{
+    bool have_gw = false, have_dns = false;
+    char a[16], b[16];
+
+    n->role = CFG_NIC_WAN;
+    if (s->n < 3)
+        return cfg_fail(s, "wan needs dhcp or ADDR/PREFIX gw GW");
+    if (strcmp(s->w[2], "dhcp") == 0) {
+        if (s->n > 3)
+            return cfg_fail(s, "unexpected '%.*s'", CFG_QUOTE_MAX, s->w[3]);
+        n->dhcp_client = true;
+        return true;
+    }
+    if (!cfg_scan_cidr(s, s->w[2], &n->addr, &n->prefix))
+        return false;
+    if (n->prefix == 0)
+        return cfg_fail(s, "WAN prefix must be 1..32");
+    if (!check_own_addr(s, n->addr, n->prefix))
+        return false;
+    for (unsigned i = 3; i < s->n; i += 2) {
+        const char *key = s->w[i], *val = i + 1 < s->n ? s->w[i + 1] : NULL;
+        if (strcmp(key, "gw") == 0 && !have_gw) {
+            if (!val)
+                return cfg_fail(s, "gw needs an address");
+            if (!parse_host_ip(s, val, &n->gw))
+                return false;
+            have_gw = true;
+        } else if (strcmp(key, "dns") == 0 && !have_dns) {
+            if (!val)
+                return cfg_fail(s, "dns needs an address");
+            /* A comma-separated list inside one word: split it here. */
+            const char *p = val;
+            for (;;) {
+                char one[CFG_STMT_MAX];
+                size_t len = strcspn(p, ",");
+                if (n->n_dns == CFG_MAX_DNS)
+                    return cfg_fail(s, "too many dns servers (max %d)", CFG_MAX_DNS);
+                memcpy(one, p, len);
+                one[len] = '\0';
+                if (!parse_host_ip(s, one, &n->dns[n->n_dns++]))
+                    return false;
+                if (p[len] == '\0')
+                    break;
+                p += len + 1;
+            }
+            have_dns = true;
+        } else if (strcmp(key, "gw") == 0 || strcmp(key, "dns") == 0) {
+            return cfg_fail(s, "'%s' given twice", key);
+        } else {
+            return cfg_fail(s, "unexpected '%.*s'", CFG_QUOTE_MAX, key);
+        }
+    }
+    if (!have_gw)
+        return cfg_fail(s, "a static WAN needs gw GW");
+    if (n->gw == n->addr)
+        return cfg_fail(s, "gateway %s is the WAN address itself", cfg_ip4_str(n->gw, a));
+    if (n->prefix < 32 && !cfg_in_net(n->gw, n->addr, n->prefix))
+        return cfg_fail(s, "gateway %s is not in %s/%u", cfg_ip4_str(n->gw, a),
+                        cfg_ip4_str(n->addr, b), n->prefix);
+    if (n->prefix < 32 && !check_own_addr(s, n->gw, n->prefix))
+        return cfg_fail(s, "gateway %s is not a host address of %s/%u",
+                        cfg_ip4_str(n->gw, a), cfg_ip4_str(n->addr, b), n->prefix);
+    return true;
+}
+
+/* `nat [NET/PREFIX] [dhcp on|off]` and `hostonly ADDR/PREFIX [dhcp on|off]`. */
+static bool parse_nat_or_hostonly(struct cfg_stmt *s, struct cfg_nic *n, bool hostonly)
+{
+    unsigned i = 2;
+
+    n->role = hostonly ? CFG_NIC_HOSTONLY : CFG_NIC_NAT;
+    n->dhcp_server = true;
+    if (i < s->n && strcmp(s->w[i], "dhcp") != 0) {
+        if (!cfg_scan_cidr(s, s->w[i], &n->addr, &n->prefix))
+            return false;
+        n->net_explicit = true;
+        i++;
+    }
+    if (hostonly && !n->net_explicit)
+        return cfg_fail(s, "hostonly needs ADDR/PREFIX (vmgate's own address)");
+    if (i < s->n && strcmp(s->w[i], "dhcp") == 0 && !parse_dhcp_switch(s, &i, &n->dhcp_server))
+        return false;
+    if (i < s->n)
+        return cfg_fail(s, "unexpected '%.*s'", CFG_QUOTE_MAX, s->w[i]);
+    if (!n->net_explicit)
+        return true;
+    if (!hostonly)
+        return check_nat_net(s, n->addr, n->prefix);
+    if (n->prefix < 8 || n->prefix > 30)
+        return cfg_fail(s, "host-only prefix must be 8..30");
+    return check_own_addr(s, n->addr, n->prefix);
+}
+
+/* `natnet NAME` and `intnet NAME`: the name is resolved (natnet) at finalize. */
+static bool parse_named_port(struct cfg_stmt *s, struct cfg_nic *n, enum cfg_nic_role role)
+{
+    n->role = role;
+    if (s->n > 3)
+        return cfg_fail(s, "unexpected '%.*s'", CFG_QUOTE_MAX, s->w[3]);
+    if (role == CFG_NIC_NATNET && s->n == 3 && cfg_is_nic_word(s->w[2]))
+        return cfg_fail(s, "'%.*s' is a NIC, not a natnetwork", CFG_QUOTE_MAX, s->w[2]);
+    return cfg_scan_name(s, s->n == 3 ? s->w[2] : "", "network name", n->net_name);
+}
+
+/* `nicN ROLE ...` and `nicN mtu N`. The new role is built in a blank cfg_nic and
+ * copied over the old one only when it is complete: that is what makes a role
+ * statement replace the previous one wholly, keeping only the MTU. */
+static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    struct cfg_nic n;
+    const char *what;
+    int nic;
+    bool ok;
+
+    if (!cfg_scan_nic(s, s->w[0], &nic))
+        return false;
+    if (s->n < 2)
+        return cfg_fail(s, "nic%d: missing setting (wan, nat, natnet, hostonly, intnet, off, mtu)", nic);
+    what = s->w[1];
+    memset(&n, 0, sizeof n);
+    n.mtu = c->nic[nic].mtu;
+
+    if (strcmp(what, "mtu") == 0) {
+        uint32_t mtu;
+        if (s->n != 3)
+            return cfg_fail(s, "mtu needs one number");
+        if (!cfg_scan_uint(s->w[2], 68, 9000, &mtu))
+            return cfg_fail(s, "mtu must be 68..9000");
+        c->nic[nic].mtu = (uint16_t)mtu;
+        return true;
+    }
+    if (strcmp(what, "wan") == 0)
+        ok = parse_wan(s, &n);
+    else if (strcmp(what, "nat") == 0)
+        ok = parse_nat_or_hostonly(s, &n, false);
+    else if (strcmp(what, "hostonly") == 0)
+        ok = parse_nat_or_hostonly(s, &n, true);
+    else if (strcmp(what, "natnet") == 0)
+        ok = parse_named_port(s, &n, CFG_NIC_NATNET);
+    else if (strcmp(what, "intnet") == 0)
+        ok = parse_named_port(s, &n, CFG_NIC_INTNET);
+    else if (strcmp(what, "off") == 0) {
+        n.role = CFG_NIC_OFF;
+        ok = s->n == 2 || cfg_fail(s, "unexpected '%.*s'", CFG_QUOTE_MAX, s->w[2]);
+    } else
+        return cfg_fail(s, "nic%d: unknown setting '%.*s'", nic, CFG_QUOTE_MAX, what);
+    if (ok)
+        c->nic[nic] = n;
+    return ok;
+}
+
+/* --- natnetwork NAME NET/PREFIX [dhcp on|off] ----------------------------------- */
+
+static struct cfg_natnet *natnet_find(struct vmgate_config *c, const char *name)
+{
+    for (unsigned i = 0; i < c->n_natnets; i++)
+        if (strcmp(c->natnet[i].name, name) == 0)
+            return &c->natnet[i];
+    return NULL;
+}
+
+/* Declares a NAT Network, or redefines one of the same name in place. */
+static bool parse_natnetwork(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    struct cfg_natnet nn;
+    struct cfg_natnet *slot;
+    unsigned i = 3;
+
+    memset(&nn, 0, sizeof nn);
+    nn.dhcp_server = true;
+    if (s->n < 3)
+        return cfg_fail(s, "natnetwork needs NAME NET/PREFIX");
+    if (cfg_is_nic_word(s->w[1]))
+        return cfg_fail(s, "'%.*s' is a NIC name and cannot name a natnetwork",
+                        CFG_QUOTE_MAX, s->w[1]);
+    if (!cfg_scan_name(s, s->w[1], "natnetwork name", nn.name))
+        return false;
+    if (!cfg_scan_cidr(s, s->w[2], &nn.net, &nn.prefix) || !check_nat_net(s, nn.net, nn.prefix))
+        return false;
+    if (i < s->n && strcmp(s->w[i], "dhcp") == 0 && !parse_dhcp_switch(s, &i, &nn.dhcp_server))
+        return false;
+    if (i < s->n)
+        return cfg_fail(s, "unexpected '%.*s'", CFG_QUOTE_MAX, s->w[i]);
+    slot = natnet_find(c, nn.name);
+    if (!slot) {
+        if (c->n_natnets == CFG_MAX_NATNETS)
+            return cfg_fail(s, "too many natnetworks (max %d)", CFG_MAX_NATNETS);
+        slot = &c->natnet[c->n_natnets++];
+    }
+    *slot = nn;
+    return true;
+}
+
+/* --- natpf OWNER RULE ------------------------------------------------------------ */
+
+/* Splits rule into exactly six fields at sep, into field[] (NUL-terminated copies
+ * in store, which is as large as a statement). */
+static bool split_rule(const char *rule, char sep, char *store, const char *field[6])
+{
+    unsigned n = 0;
+
+    strcpy(store, rule);
+    field[n++] = store;
+    for (char *p = store; *p; p++) {
+        if (*p != sep)
+            continue;
+        if (n == 6)
+            return false;
+        *p = '\0';
+        field[n++] = p + 1;
+    }
+    return n == 6;
+}
+
+/* An optional address field of a rule: empty (or 0.0.0.0) means "any"/"unset". In
+ * the colon form it is bracketed, as VBoxManage natnetwork writes it. */
+static bool parse_rule_ip(struct cfg_stmt *s, const char *f, bool bracketed, const char *what,
+                          uint32_t *out)
+{
+    char a[16], inner[16];
+    size_t len = strlen(f);
+
+    if (bracketed && len >= 2 && f[0] == '[' && f[len - 1] == ']') {
+        if (len - 2 >= sizeof inner)
+            return cfg_fail(s, "bad %s '%.*s'", what, CFG_QUOTE_MAX, f);
+        memcpy(inner, f + 1, len - 2);
+        inner[len - 2] = '\0';
+        f = inner;
+    }
+    *out = 0;
+    if (*f == '\0')
+        return true;
+    if (!cfg_scan_ip4(f, out))
+        return cfg_fail(s, "bad %s '%.*s'", what, CFG_QUOTE_MAX, f);
+    if (*out != 0 && !cfg_is_host_addr(*out))
+        return cfg_fail(s, "%s %s is not a unicast host address", what, cfg_ip4_str(*out, a));
+    return true;
+}
+
+static bool same_owner(const struct cfg_natpf *a, const struct cfg_natpf *b)
+{
+    return a->nic == b->nic && strcmp(a->natnet, b->natnet) == 0;
+}
+
+/* `natpf nicN name,proto,hostip,hostport,guestip,guestport` or
+ * `natpf NATNET ...` (which also takes name:proto:[hostip]:hostport:[guestip]:guestport).
+ * Two rules may not share a name under one owner, nor listen on the same host port
+ * and protocol on overlapping host addresses: the second could never receive. */
+static bool parse_natpf(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    struct cfg_natpf r;
+    char store[CFG_STMT_MAX], a[16];
+    const char *f[6];
+    const char *rule;
+    bool colon;
+    uint32_t port;
+
+    memset(&r, 0, sizeof r);
+    if (s->n != 3)
+        return cfg_fail(s, "natpf needs nicN or a natnetwork, then one rule");
+    if (cfg_is_nic_word(s->w[1])) {
+        if (!cfg_scan_nic(s, s->w[1], &r.nic))
+            return false;
+    } else {
+        r.nic = -1;
+        if (!cfg_scan_name(s, s->w[1], "natnetwork name", r.natnet))
+            return false;
+    }
+    rule = s->w[2];
+    colon = strchr(rule, ',') == NULL && strchr(rule, ':') != NULL;
+    if (colon && r.nic >= 0)
+        return cfg_fail(s, "the name:proto:[hostip]:hostport:[guestip]:guestport form is "
+                        "for natnetworks; use name,proto,hostip,hostport,guestip,guestport");
+    if (!split_rule(rule, colon ? ':' : ',', store, f))
+        return cfg_fail(s, colon ? "bad rule: expected name:proto:[hostip]:hostport:[guestip]:guestport"
+                                 : "bad rule: expected name,proto,hostip,hostport,guestip,guestport");
+    if (!cfg_scan_name(s, f[0], "rule name", r.name))
+        return false;
+    if (strcmp(f[1], "tcp") == 0)
+        r.proto = PROTO_TCP;
+    else if (strcmp(f[1], "udp") == 0)
+        r.proto = PROTO_UDP;
+    else
+        return cfg_fail(s, "bad protocol '%.*s' (tcp or udp)", CFG_QUOTE_MAX, f[1]);
+    if (!parse_rule_ip(s, f[2], colon, "host IP", &r.host_ip))
+        return false;
+    if (!cfg_scan_uint(f[3], 1, 65535, &port))
+        return cfg_fail(s, "bad host port '%.*s' (1..65535)", CFG_QUOTE_MAX, f[3]);
+    r.host_port = (uint16_t)port;
+    if (!parse_rule_ip(s, f[4], colon, "guest IP", &r.guest_ip))
+        return false;
+    if (!cfg_scan_uint(f[5], 1, 65535, &port))
+        return cfg_fail(s, "bad guest port '%.*s' (1..65535)", CFG_QUOTE_MAX, f[5]);
+    r.guest_port = (uint16_t)port;
+    if (r.nic < 0 && r.guest_ip == 0)
+        return cfg_fail(s, "a natnetwork rule needs a guest IP");
+
+    for (unsigned i = 0; i < c->n_natpf; i++) {
+        const struct cfg_natpf *o = &c->natpf[i];
+        if (same_owner(o, &r) && strcmp(o->name, r.name) == 0)
+            return cfg_fail(s, "duplicate natpf rule name '%s'", r.name);
+        if (o->proto == r.proto && o->host_port == r.host_port &&
+            (o->host_ip == r.host_ip || o->host_ip == 0 || r.host_ip == 0))
+            return cfg_fail(s, "%s port %u on %s is already forwarded by rule '%s'",
+                            r.proto == PROTO_TCP ? "tcp" : "udp", r.host_port,
+                            r.host_ip ? cfg_ip4_str(r.host_ip, a) : "any address", o->name);
+    }
+    if (c->n_natpf == CFG_MAX_NATPF)
+        return cfg_fail(s, "too many natpf rules (max %d)", CFG_MAX_NATPF);
+    c->natpf[c->n_natpf++] = r;
+    return true;
+}
+
+/* --- dhcp nicN host MAC IP [name NAME] ------------------------------------------ */
+
+/* A reservation for a MAC already reserved on the same NIC replaces that one in
+ * place; an address already reserved there for another MAC is refused. */
+static bool parse_dhcp(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    struct cfg_dhcp_host h;
+    struct cfg_dhcp_host *slot = NULL;
+    char a[16];
+
+    memset(&h, 0, sizeof h);
+    if (s->n < 2)
+        return cfg_fail(s, "dhcp needs nicN host MAC IP");
+    if (!cfg_scan_nic(s, s->w[1], &h.nic))
+        return false;
+    if (s->n < 3 || strcmp(s->w[2], "host") != 0)
+        return cfg_fail(s, "dhcp nic%d: expected host MAC IP [name NAME]", h.nic);
+    if (s->n != 5 && s->n != 7)
+        return cfg_fail(s, "dhcp host needs MAC IP [name NAME]");
+    if (!cfg_scan_mac(s->w[3], h.mac))
+        return cfg_fail(s, "bad MAC '%.*s' (aa:bb:cc:dd:ee:ff)", CFG_QUOTE_MAX, s->w[3]);
+    if (h.mac[0] & 1)
+        return cfg_fail(s, "%s is a multicast MAC", s->w[3]);
+    if (!(h.mac[0] | h.mac[1] | h.mac[2] | h.mac[3] | h.mac[4] | h.mac[5]))
+        return cfg_fail(s, "%s is not a NIC's MAC", s->w[3]);
+    if (!parse_host_ip(s, s->w[4], &h.ip))
+        return false;
+    if (s->n == 7) {
+        if (strcmp(s->w[5], "name") != 0)
+            return cfg_fail(s, "unexpected '%.*s'", CFG_QUOTE_MAX, s->w[5]);
+        if (!cfg_scan_hostname(s, s->w[6], h.name))
+            return false;
+    }
+    for (unsigned i = 0; i < c->n_hosts; i++) {
+        struct cfg_dhcp_host *o = &c->host[i];
+        if (o->nic != h.nic)
+            continue;
+        if (memcmp(o->mac, h.mac, 6) == 0)
+            slot = o;
+        else if (o->ip == h.ip)
+            return cfg_fail(s, "%s is already reserved on nic%d for %02x:%02x:%02x:%02x:%02x:%02x",
+                            cfg_ip4_str(h.ip, a), h.nic, o->mac[0], o->mac[1], o->mac[2],
+                            o->mac[3], o->mac[4], o->mac[5]);
+    }
+    if (!slot) {
+        if (c->n_hosts == CFG_MAX_HOSTS)
+            return cfg_fail(s, "too many dhcp hosts (max %d)", CFG_MAX_HOSTS);
+        slot = &c->host[c->n_hosts++];
+    }
+    *slot = h;
+    return true;
+}
+
+/* --- dns ADDR...; hostname NAME ------------------------------------------------- */
+
+static bool parse_dns(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    uint32_t dns[CFG_MAX_DNS];
+
+    if (s->n < 2)
+        return cfg_fail(s, "dns needs at least one address");
+    if (s->n - 1 > CFG_MAX_DNS)
+        return cfg_fail(s, "too many dns servers (max %d)", CFG_MAX_DNS);
+    for (unsigned i = 1; i < s->n; i++)
+        if (!parse_host_ip(s, s->w[i], &dns[i - 1]))
+            return false;
+    memset(c->dns, 0, sizeof c->dns);
+    memcpy(c->dns, dns, (s->n - 1) * sizeof dns[0]);
+    c->n_dns = s->n - 1;
+    return true;
+}
+
+static bool parse_hostname(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    char name[CFG_NAME_MAX];
+
+    if (s->n != 2)
+        return cfg_fail(s, "hostname needs one name");
+    if (!cfg_scan_hostname(s, s->w[1], name))
+        return false;
+    memcpy(c->hostname, name, sizeof name);
+    return true;
+}
+
+/* --- statements ------------------------------------------------------------------ */
+
+static bool is_blank(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+/* Fills s->text with the statement for reports: printable ASCII as is, anything
+ * else as '?', cut with "..." if it does not fit. */
+static void stmt_set_text(struct cfg_stmt *s, const char *p, size_t len)
+{
+    size_t n = len < sizeof s->text ? len : sizeof s->text - 4;
+
+    for (size_t i = 0; i < n; i++)
+        s->text[i] = (p[i] == '\t' || (p[i] >= 0x20 && p[i] < 0x7f)) ? p[i] : '?';
+    if (n < len)
+        memcpy(s->text + n, "...", 4);
+    else
+        s->text[n] = '\0';
+}
+
+/* Splits the statement into words. Returns false (with the reason) for characters
+ * the language never uses outside comments, and for too many words. */
+static bool stmt_split(struct cfg_stmt *s, const char *p, size_t len)
+{
+    size_t i = 0;
+
+    if (len >= CFG_STMT_MAX)
+        return cfg_fail(s, "statement too long (max %d characters)", CFG_STMT_MAX - 1);
+    memcpy(s->buf, p, len);
+    s->buf[len] = '\0';
+    s->n = 0;
+    while (i < len) {
+        unsigned char ch = (unsigned char)s->buf[i];
+        if (is_blank((char)ch)) {
+            s->buf[i++] = '\0';
+            continue;
+        }
+        if (ch < 0x20 || ch >= 0x7f)
+            return cfg_fail(s, "invalid character (byte 0x%02x)", ch);
+        if (i == 0 || s->buf[i - 1] == '\0') {
+            if (s->n == CFG_MAX_WORDS)
+                return cfg_fail(s, "too many words");
+            s->w[s->n++] = &s->buf[i];
+        }
+        i++;
+    }
+    return true;
+}
+
+/* Parses and applies one trimmed, non-empty statement. */
+static bool stmt_apply(struct vmgate_config *c, struct cfg_stmt *s, const char *p, size_t len)
+{
+    const char *w0;
+
+    if (!stmt_split(s, p, len))
+        return false;
+    w0 = s->w[0];
+    if (strncmp(w0, "nic", 3) == 0 && w0[3] != '\0')
+        return parse_nic_statement(c, s);
+    if (strcmp(w0, "natnetwork") == 0)
+        return parse_natnetwork(c, s);
+    if (strcmp(w0, "natpf") == 0)
+        return parse_natpf(c, s);
+    if (strcmp(w0, "dhcp") == 0)
+        return parse_dhcp(c, s);
+    if (strcmp(w0, "dns") == 0)
+        return parse_dns(c, s);
+    if (strcmp(w0, "hostname") == 0)
+        return parse_hostname(c, s);
+    return cfg_fail(s, "unknown statement");
+}
+
+/* Contract in config.h. The scan never looks at text[len] or beyond; each statement
+ * is copied into a bounded buffer before anything looks at its words. */
+int config_parse(struct vmgate_config *c, const char *text, size_t len,
+                 cfg_error_fn err, void *ctx)
+{
+    struct cfg_stmt s;
+    size_t i = 0;
+    int rejected = 0;
+
+    while (i < len) {
+        size_t start = i, end;
+        while (i < len && text[i] != ';' && text[i] != '\n' && text[i] != '#')
+            i++;
+        end = i;
+        if (i < len && text[i] == '#')
+            while (i < len && text[i] != '\n')
+                i++;
+        if (i < len)
+            i++;                                /* the ';' or '\n' */
+        while (start < end && is_blank(text[start]))
+            start++;
+        while (end > start && is_blank(text[end - 1]))
+            end--;
+        if (start == end)
+            continue;
+        s.why[0] = '\0';
+        if (!stmt_apply(c, &s, text + start, end - start)) {
+            rejected++;
+            if (err) {
+                stmt_set_text(&s, text + start, end - start);
+                err(ctx, s.text, s.why);
+            }
+        }
+    }
+    return rejected;
+}

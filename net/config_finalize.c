@@ -1,0 +1,358 @@
+/* config_finalize(): the checks that need the whole configuration and the machine's
+ * NIC count, then the defaults. The steps and their order are the contract in
+ * config.h; the order matters because a statement dropped by an early step makes
+ * its NIC fall back to a default that the later steps then number. */
+#include "config_priv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The report channel: builds the canonical statement text and a reason. */
+struct report {
+    cfg_error_fn err;
+    void *ctx;
+};
+
+static void report(const struct report *r, const char *stmt, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void report(const struct report *r, const char *stmt, const char *fmt, ...)
+{
+    char why[CFG_WHY_MAX];
+    va_list ap;
+
+    if (!r->err)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    r->err(r->ctx, stmt, why);
+}
+
+/* Forgets a NIC's role statement; its MTU stays, as `nicN mtu` is a statement of
+ * its own. */
+static void nic_drop_role(struct cfg_nic *n)
+{
+    uint16_t mtu = n->mtu;
+    memset(n, 0, sizeof *n);
+    n->mtu = mtu;
+}
+
+static const struct cfg_natnet *natnet_lookup(const struct vmgate_config *c, const char *name)
+{
+    for (unsigned i = 0; i < c->n_natnets; i++)
+        if (strncmp(c->natnet[i].name, name, CFG_NAME_MAX) == 0)
+            return &c->natnet[i];
+    return NULL;
+}
+
+static void describe_present(char *buf, size_t len, unsigned n_nics)
+{
+    if (n_nics == 0)
+        snprintf(buf, len, "no NICs found");
+    else
+        snprintf(buf, len, "found nic0..nic%u", n_nics - 1);
+}
+
+/* Step 1: settings for NICs the machine does not have. */
+static void drop_absent_nics(struct vmgate_config *c, unsigned n_nics, const struct report *r)
+{
+    char line[CFG_STMT_MAX], present[32];
+
+    describe_present(present, sizeof present, n_nics);
+    for (unsigned i = n_nics; i < CFG_MAX_NICS; i++) {
+        struct cfg_nic *n = &c->nic[i];
+        if (n->role != CFG_NIC_UNSET) {
+            cfg_format_nic_role(n, (int)i, line);
+            report(r, line, "nic%u: no such NIC (%s)", i, present);
+        }
+        if (n->mtu) {
+            cfg_format_nic_mtu(n, (int)i, line);
+            report(r, line, "nic%u: no such NIC (%s)", i, present);
+        }
+        memset(n, 0, sizeof *n);
+    }
+}
+
+/* Step 2: NAT Network ports must name a declared natnetwork. The ones that do get
+ * the network copied in, so the kernel reads every NIC's network the same way. */
+static void resolve_natnet_ports(struct vmgate_config *c, unsigned n_nics, const struct report *r)
+{
+    char line[CFG_STMT_MAX];
+
+    for (unsigned i = 0; i < n_nics; i++) {
+        struct cfg_nic *n = &c->nic[i];
+        const struct cfg_natnet *nn;
+        if (n->role != CFG_NIC_NATNET)
+            continue;
+        nn = natnet_lookup(c, n->net_name);
+        if (!nn) {
+            cfg_format_nic_role(n, (int)i, line);
+            report(r, line, "no natnetwork '%.*s'", CFG_NAME_MAX - 1, n->net_name);
+            nic_drop_role(n);
+            continue;
+        }
+        n->addr = nn->net;
+        n->prefix = nn->prefix;
+        n->dhcp_server = nn->dhcp_server;
+    }
+}
+
+/* The IPv4 network a NIC is on, as far as the configuration knows it (a DHCP WAN's
+ * and a defaulted NAT's are not known yet). */
+static bool nic_network(const struct cfg_nic *n, uint32_t *net, uint8_t *prefix)
+{
+    switch (n->role) {
+    case CFG_NIC_WAN:
+        if (n->dhcp_client)
+            return false;
+        break;
+    case CFG_NIC_NAT:
+        if (!n->net_explicit && n->prefix == 0)
+            return false;
+        break;
+    case CFG_NIC_HOSTONLY:
+    case CFG_NIC_NATNET:
+        break;
+    default:
+        return false;
+    }
+    *prefix = n->prefix;
+    *net = n->addr & cfg_mask(n->prefix);
+    return true;
+}
+
+/* Step 3: explicit networks must not overlap, since vmgate could not route between
+ * them. The first NIC (in NIC order) keeps its network; ports of one natnetwork
+ * share theirs, which is not an overlap. */
+static void drop_overlaps(struct vmgate_config *c, unsigned n_nics, const struct report *r)
+{
+    char line[CFG_STMT_MAX], a[16];
+
+    for (unsigned i = 0; i < n_nics; i++) {
+        struct cfg_nic *n = &c->nic[i];
+        uint32_t net, onet;
+        uint8_t prefix, oprefix;
+        if (!n->net_explicit && n->role == CFG_NIC_NAT)
+            continue;
+        if (!nic_network(n, &net, &prefix))
+            continue;
+        for (unsigned j = 0; j < i; j++) {
+            const struct cfg_nic *o = &c->nic[j];
+            if (!(o->net_explicit || o->role != CFG_NIC_NAT) || !nic_network(o, &onet, &oprefix))
+                continue;
+            if (n->role == CFG_NIC_NATNET && o->role == CFG_NIC_NATNET &&
+                strncmp(n->net_name, o->net_name, CFG_NAME_MAX) == 0)
+                continue;
+            if (!cfg_nets_overlap(net, prefix, onet, oprefix))
+                continue;
+            cfg_format_nic_role(n, (int)i, line);
+            report(r, line, "overlaps nic%u's network %s/%u", j, cfg_ip4_str(onet, a), oprefix);
+            nic_drop_role(n);
+            break;
+        }
+    }
+}
+
+/* Step 4: VirtualBox's defaults. */
+static void apply_defaults(struct vmgate_config *c, unsigned n_nics)
+{
+    for (unsigned i = 0; i < n_nics; i++) {
+        struct cfg_nic *n = &c->nic[i];
+        if (n->role != CFG_NIC_UNSET)
+            continue;
+        if (i == 0) {
+            n->role = CFG_NIC_WAN;
+            n->dhcp_client = true;
+        } else {
+            n->role = CFG_NIC_NAT;
+            n->dhcp_server = true;
+        }
+    }
+}
+
+/* True if net/prefix overlaps a NIC network known so far (explicit ones, and the
+ * defaulted NAT networks already numbered) or a declared natnetwork. */
+static bool network_taken(const struct vmgate_config *c, unsigned n_nics, uint32_t net,
+                          uint8_t prefix)
+{
+    for (unsigned i = 0; i < n_nics; i++) {
+        const struct cfg_nic *n = &c->nic[i];
+        uint32_t onet;
+        uint8_t oprefix;
+        if (nic_network(n, &onet, &oprefix) && cfg_nets_overlap(net, prefix, onet, oprefix))
+            return true;
+    }
+    for (unsigned k = 0; k < c->n_natnets; k++)
+        if (cfg_nets_overlap(net, prefix, c->natnet[k].net, c->natnet[k].prefix))
+            return true;
+    return false;
+}
+
+/* Step 5: numbers the defaulted NAT networks 10.0.2.0/24, 10.0.3.0/24, ... in NIC
+ * order, skipping subnets already in use. Numbering always starts afresh, so a
+ * second finalize gives the same answer. */
+static void number_default_nats(struct vmgate_config *c, unsigned n_nics, const struct report *r)
+{
+    unsigned k = 2;
+
+    for (unsigned i = 0; i < n_nics; i++) {
+        struct cfg_nic *n = &c->nic[i];
+        if (n->role == CFG_NIC_NAT && !n->net_explicit) {
+            n->addr = 0;
+            n->prefix = 0;
+        }
+    }
+    for (unsigned i = 0; i < n_nics; i++) {
+        struct cfg_nic *n = &c->nic[i];
+        if (n->role != CFG_NIC_NAT || n->net_explicit)
+            continue;
+        while (k <= 255 && network_taken(c, n_nics, 0x0a000000u | k << 8, 24))
+            k++;
+        if (k > 255) {
+            char line[CFG_STMT_MAX];
+            cfg_format_nic_role(n, (int)i, line);
+            report(r, line, "no free 10.0.x.0/24 for a default NAT network: nic%u is off", i);
+            nic_drop_role(n);
+            n->role = CFG_NIC_OFF;
+            continue;
+        }
+        n->addr = 0x0a000000u | k << 8;
+        n->prefix = 24;
+        k++;
+    }
+}
+
+/* Where a rule or reservation on NIC i may point: the NIC's network, minus its
+ * network and broadcast addresses and vmgate's own addresses there. Writes the
+ * reason into why and returns false if ip is not such an address. */
+static bool guest_addr_ok(const struct cfg_nic *n, unsigned i, uint32_t ip, char *why, size_t len)
+{
+    char a[16], b[16];
+    uint32_t host = ip & ~cfg_mask(n->prefix);
+    uint32_t net = n->addr & cfg_mask(n->prefix);
+
+    if (!cfg_in_net(ip, net, n->prefix)) {
+        snprintf(why, len, "%s is not in nic%u's network %s/%u", cfg_ip4_str(ip, a), i,
+                 cfg_ip4_str(net, b), n->prefix);
+        return false;
+    }
+    if (host == 0 || host == ~cfg_mask(n->prefix)) {
+        snprintf(why, len, "%s is the network or broadcast address of nic%u's network",
+                 cfg_ip4_str(ip, a), i);
+        return false;
+    }
+    if ((n->role == CFG_NIC_NAT && (host == CFG_NAT_HOST_GW || host == CFG_NAT_HOST_DNS)) ||
+        (n->role == CFG_NIC_HOSTONLY && ip == n->addr)) {
+        snprintf(why, len, "%s is vmgate's own address on nic%u", cfg_ip4_str(ip, a), i);
+        return false;
+    }
+    return true;
+}
+
+/* Checks one natpf rule against the finished NICs; fills why if it must go. */
+static bool natpf_ok(const struct vmgate_config *c, unsigned n_nics, const struct cfg_natpf *p,
+                     char *why, size_t len)
+{
+    char present[32];
+
+    if (p->nic < 0) {
+        const struct cfg_natnet *nn = natnet_lookup(c, p->natnet);
+        struct cfg_nic as_nic;
+        if (!nn) {
+            snprintf(why, len, "no natnetwork '%.*s'", CFG_NAME_MAX - 1, p->natnet);
+            return false;
+        }
+        /* A natnetwork's guest lies in its network; vmgate's own addresses there
+         * are the kernel's choice, so only the network's edges are checked. */
+        memset(&as_nic, 0, sizeof as_nic);
+        as_nic.role = CFG_NIC_NATNET;
+        as_nic.addr = nn->net;
+        as_nic.prefix = nn->prefix;
+        if (!guest_addr_ok(&as_nic, 0, p->guest_ip, why, len)) {
+            char a[16], b[16];
+            snprintf(why, len, "guest IP %s is not a guest address of natnetwork %.*s (%s/%u)",
+                     cfg_ip4_str(p->guest_ip, a), CFG_NAME_MAX - 1, p->natnet,
+                     cfg_ip4_str(nn->net, b), nn->prefix);
+            return false;
+        }
+        return true;
+    }
+    if ((unsigned)p->nic >= n_nics) {
+        describe_present(present, sizeof present, n_nics);
+        snprintf(why, len, "nic%d: no such NIC (%s)", p->nic, present);
+        return false;
+    }
+    if (c->nic[p->nic].role != CFG_NIC_NAT && c->nic[p->nic].role != CFG_NIC_NATNET) {
+        snprintf(why, len, "nic%d is not a NAT network", p->nic);
+        return false;
+    }
+    return p->guest_ip == 0 || guest_addr_ok(&c->nic[p->nic], (unsigned)p->nic, p->guest_ip, why, len);
+}
+
+/* Checks one DHCP reservation against the finished NICs; fills why if it must go. */
+static bool host_ok(const struct vmgate_config *c, unsigned n_nics, const struct cfg_dhcp_host *h,
+                    char *why, size_t len)
+{
+    char present[32];
+    enum cfg_nic_role role;
+
+    if (h->nic < 0 || (unsigned)h->nic >= n_nics) {
+        describe_present(present, sizeof present, n_nics);
+        snprintf(why, len, "nic%d: no such NIC (%s)", h->nic, present);
+        return false;
+    }
+    role = c->nic[h->nic].role;
+    if (role != CFG_NIC_NAT && role != CFG_NIC_NATNET && role != CFG_NIC_HOSTONLY) {
+        snprintf(why, len, "nic%d has no DHCP server (it is %s)", h->nic, cfg_role_name(role));
+        return false;
+    }
+    return guest_addr_ok(&c->nic[h->nic], (unsigned)h->nic, h->ip, why, len);
+}
+
+/* Step 6: rules and reservations, kept in order; dropped slots are zeroed so that
+ * a finalized configuration holds no stale entries. */
+static void drop_bad_refs(struct vmgate_config *c, unsigned n_nics, const struct report *r)
+{
+    char line[CFG_STMT_MAX], why[CFG_WHY_MAX];
+    unsigned kept = 0;
+
+    for (unsigned k = 0; k < c->n_natpf; k++) {
+        if (natpf_ok(c, n_nics, &c->natpf[k], why, sizeof why)) {
+            c->natpf[kept++] = c->natpf[k];
+            continue;
+        }
+        cfg_format_natpf(&c->natpf[k], line);
+        report(r, line, "%s", why);
+    }
+    memset(&c->natpf[kept], 0, (c->n_natpf - kept) * sizeof c->natpf[0]);
+    c->n_natpf = kept;
+
+    kept = 0;
+    for (unsigned k = 0; k < c->n_hosts; k++) {
+        if (host_ok(c, n_nics, &c->host[k], why, sizeof why)) {
+            c->host[kept++] = c->host[k];
+            continue;
+        }
+        cfg_format_host(&c->host[k], line);
+        report(r, line, "%s", why);
+    }
+    memset(&c->host[kept], 0, (c->n_hosts - kept) * sizeof c->host[0]);
+    c->n_hosts = kept;
+}
+
+/* Contract in config.h. */
+void config_finalize(struct vmgate_config *c, unsigned n_nics, cfg_error_fn err, void *ctx)
+{
+    struct report r = { err, ctx };
+
+    if (n_nics > CFG_MAX_NICS)
+        n_nics = CFG_MAX_NICS;
+    drop_absent_nics(c, n_nics, &r);
+    resolve_natnet_ports(c, n_nics, &r);
+    drop_overlaps(c, n_nics, &r);
+    apply_defaults(c, n_nics);
+    number_default_nats(c, n_nics, &r);
+    drop_bad_refs(c, n_nics, &r);
+}

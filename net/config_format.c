@@ -1,0 +1,219 @@
+/* Writes a configuration back in its own language: the console shows the running
+ * configuration this way, config_finalize() names the statements it drops this way,
+ * and the tests check that parsing the text gives the configuration back. Every
+ * statement is written in the one spelling the parser accepts for it. */
+#include "config_priv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* snprintf into a buffer that may already be full: keeps counting, never writes past
+ * len, as config_format()'s contract needs. */
+struct out {
+    char *buf;
+    size_t len;
+    size_t pos;
+};
+
+static void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void out_printf(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *dst = o->pos < o->len ? o->buf + o->pos : NULL;
+    size_t room = o->pos < o->len ? o->len - o->pos : 0;
+
+    va_start(ap, fmt);
+    n = vsnprintf(dst, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->pos += (size_t)n;
+}
+
+static const char *proto_name(uint8_t proto)
+{
+    return proto == 6 ? "tcp" : proto == 17 ? "udp" : "?";
+}
+
+/* Contract in config_priv.h. A defaulted NAT network is left out: it is not part
+ * of the statement, and writing it would make it explicit on the next parse. */
+void cfg_format_nic_role(const struct cfg_nic *n, int i, char *buf)
+{
+    struct out o = { buf, CFG_STMT_MAX, 0 };
+    char a[16], b[16];
+
+    out_printf(&o, "nic%d %s", i, cfg_role_name(n->role));
+    switch (n->role) {
+    case CFG_NIC_WAN:
+        if (n->dhcp_client) {
+            out_printf(&o, " dhcp");
+            break;
+        }
+        out_printf(&o, " %s/%u gw %s", cfg_ip4_str(n->addr, a), n->prefix, cfg_ip4_str(n->gw, b));
+        for (unsigned k = 0; k < n->n_dns && k < CFG_MAX_DNS; k++)
+            out_printf(&o, "%s%s", k ? "," : " dns ", cfg_ip4_str(n->dns[k], a));
+        break;
+    case CFG_NIC_NAT:
+    case CFG_NIC_HOSTONLY:
+        if (n->net_explicit)
+            out_printf(&o, " %s/%u", cfg_ip4_str(n->addr, a), n->prefix);
+        if (!n->dhcp_server)
+            out_printf(&o, " dhcp off");
+        break;
+    case CFG_NIC_NATNET:
+    case CFG_NIC_INTNET:
+        out_printf(&o, " %.*s", CFG_NAME_MAX - 1, n->net_name);
+        break;
+    case CFG_NIC_OFF:
+    case CFG_NIC_UNSET:
+        break;
+    }
+}
+
+void cfg_format_nic_mtu(const struct cfg_nic *n, int i, char *buf)
+{
+    snprintf(buf, CFG_STMT_MAX, "nic%d mtu %u", i, n->mtu);
+}
+
+/* Contract in config_priv.h. Always the comma form, which both owners accept. */
+void cfg_format_natpf(const struct cfg_natpf *r, char *buf)
+{
+    struct out o = { buf, CFG_STMT_MAX, 0 };
+    char a[16];
+
+    if (r->nic >= 0)
+        out_printf(&o, "natpf nic%d ", r->nic);
+    else
+        out_printf(&o, "natpf %.*s ", CFG_NAME_MAX - 1, r->natnet);
+    out_printf(&o, "%.*s,%s,", CFG_NAME_MAX - 1, r->name, proto_name(r->proto));
+    if (r->host_ip)
+        out_printf(&o, "%s", cfg_ip4_str(r->host_ip, a));
+    out_printf(&o, ",%u,", r->host_port);
+    if (r->guest_ip)
+        out_printf(&o, "%s", cfg_ip4_str(r->guest_ip, a));
+    out_printf(&o, ",%u", r->guest_port);
+}
+
+void cfg_format_host(const struct cfg_dhcp_host *h, char *buf)
+{
+    struct out o = { buf, CFG_STMT_MAX, 0 };
+    char a[16];
+
+    out_printf(&o, "dhcp nic%d host %02x:%02x:%02x:%02x:%02x:%02x %s", h->nic,
+               h->mac[0], h->mac[1], h->mac[2], h->mac[3], h->mac[4], h->mac[5],
+               cfg_ip4_str(h->ip, a));
+    if (h->name[0])
+        out_printf(&o, " name %.*s", CFG_NAME_MAX - 1, h->name);
+}
+
+/* Contract in config.h. Order: what other statements refer to comes first
+ * (natnetworks before the NICs and rules that name them), though the parser does
+ * not need it, so that the text reads top-down. */
+int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, size_t len)
+{
+    struct out o = { buf, len, 0 };
+    char line[CFG_STMT_MAX], a[16];
+
+    if (len > 0)
+        buf[0] = '\0';
+    if (n_nics > CFG_MAX_NICS)
+        n_nics = CFG_MAX_NICS;
+    if (c->hostname[0])
+        out_printf(&o, "hostname %.*s\n", CFG_NAME_MAX - 1, c->hostname);
+    if (c->n_dns) {
+        out_printf(&o, "dns");
+        for (unsigned k = 0; k < c->n_dns && k < CFG_MAX_DNS; k++)
+            out_printf(&o, " %s", cfg_ip4_str(c->dns[k], a));
+        out_printf(&o, "\n");
+    }
+    for (unsigned k = 0; k < c->n_natnets && k < CFG_MAX_NATNETS; k++) {
+        const struct cfg_natnet *nn = &c->natnet[k];
+        out_printf(&o, "natnetwork %.*s %s/%u%s\n", CFG_NAME_MAX - 1, nn->name,
+                   cfg_ip4_str(nn->net, a), nn->prefix, nn->dhcp_server ? "" : " dhcp off");
+    }
+    for (unsigned i = 0; i < n_nics; i++) {
+        const struct cfg_nic *n = &c->nic[i];
+        if (n->role != CFG_NIC_UNSET) {
+            cfg_format_nic_role(n, (int)i, line);
+            out_printf(&o, "%s", line);
+            if (n->role == CFG_NIC_NAT && !n->net_explicit && n->prefix)
+                out_printf(&o, "  # %s/%u", cfg_ip4_str(n->addr, a), n->prefix);
+            out_printf(&o, "\n");
+        }
+        if (n->mtu) {
+            cfg_format_nic_mtu(n, (int)i, line);
+            out_printf(&o, "%s\n", line);
+        }
+    }
+    for (unsigned k = 0; k < c->n_natpf && k < CFG_MAX_NATPF; k++) {
+        cfg_format_natpf(&c->natpf[k], line);
+        out_printf(&o, "%s\n", line);
+    }
+    for (unsigned k = 0; k < c->n_hosts && k < CFG_MAX_HOSTS; k++) {
+        cfg_format_host(&c->host[k], line);
+        out_printf(&o, "%s\n", line);
+    }
+    return o.pos > (size_t)0x7fffffff ? 0x7fffffff : (int)o.pos;
+}
+
+/* --- equality ----------------------------------------------------------------- */
+
+static bool nic_equal(const struct cfg_nic *a, const struct cfg_nic *b)
+{
+    if (a->role != b->role || a->dhcp_client != b->dhcp_client || a->addr != b->addr ||
+        a->prefix != b->prefix || a->gw != b->gw || a->n_dns != b->n_dns ||
+        a->net_explicit != b->net_explicit || a->dhcp_server != b->dhcp_server ||
+        a->mtu != b->mtu || strncmp(a->net_name, b->net_name, CFG_NAME_MAX) != 0)
+        return false;
+    for (unsigned k = 0; k < a->n_dns && k < CFG_MAX_DNS; k++)
+        if (a->dns[k] != b->dns[k])
+            return false;
+    return true;
+}
+
+static bool natpf_equal(const struct cfg_natpf *a, const struct cfg_natpf *b)
+{
+    return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->proto == b->proto &&
+           a->nic == b->nic && strncmp(a->natnet, b->natnet, CFG_NAME_MAX) == 0 &&
+           a->host_ip == b->host_ip && a->host_port == b->host_port &&
+           a->guest_ip == b->guest_ip && a->guest_port == b->guest_port;
+}
+
+static bool host_equal(const struct cfg_dhcp_host *a, const struct cfg_dhcp_host *b)
+{
+    return a->nic == b->nic && memcmp(a->mac, b->mac, 6) == 0 && a->ip == b->ip &&
+           strncmp(a->name, b->name, CFG_NAME_MAX) == 0;
+}
+
+static bool natnet_equal(const struct cfg_natnet *a, const struct cfg_natnet *b)
+{
+    return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->net == b->net &&
+           a->prefix == b->prefix && a->dhcp_server == b->dhcp_server;
+}
+
+/* Contract in config.h. */
+bool config_equal(const struct vmgate_config *a, const struct vmgate_config *b)
+{
+    if (a->n_natpf != b->n_natpf || a->n_hosts != b->n_hosts ||
+        a->n_natnets != b->n_natnets || a->n_dns != b->n_dns ||
+        strncmp(a->hostname, b->hostname, CFG_NAME_MAX) != 0)
+        return false;
+    for (unsigned i = 0; i < CFG_MAX_NICS; i++)
+        if (!nic_equal(&a->nic[i], &b->nic[i]))
+            return false;
+    for (unsigned k = 0; k < a->n_natpf && k < CFG_MAX_NATPF; k++)
+        if (!natpf_equal(&a->natpf[k], &b->natpf[k]))
+            return false;
+    for (unsigned k = 0; k < a->n_hosts && k < CFG_MAX_HOSTS; k++)
+        if (!host_equal(&a->host[k], &b->host[k]))
+            return false;
+    for (unsigned k = 0; k < a->n_natnets && k < CFG_MAX_NATNETS; k++)
+        if (!natnet_equal(&a->natnet[k], &b->natnet[k]))
+            return false;
+    for (unsigned k = 0; k < a->n_dns && k < CFG_MAX_DNS; k++)
+        if (a->dns[k] != b->dns[k])
+            return false;
+    return true;
+}

@@ -1,0 +1,68 @@
+/* Internals shared by the configuration's parser (config.c), its scanners
+ * (config_lex.c), config_finalize.c and config_format.c. Not for other modules. */
+#ifndef VMGATE_CONFIG_PRIV_H
+#define VMGATE_CONFIG_PRIV_H
+
+#include "config.h"
+
+/* Room for a reason ("bad address '...'"): tokens quoted in reasons are cut to
+ * CFG_QUOTE_MAX characters so that the reason itself always fits. */
+#define CFG_WHY_MAX    192
+#define CFG_QUOTE_MAX  48
+/* No valid statement has more words than this (`dhcp nicN host MAC IP name N`). */
+#define CFG_MAX_WORDS  16
+
+/* A statement being parsed: its text for reports, its words, and why it failed. */
+struct cfg_stmt {
+    char text[CFG_STMT_MAX];
+    char buf[CFG_STMT_MAX];          /* the words, NUL-separated, pointed to by w[] */
+    const char *w[CFG_MAX_WORDS];
+    unsigned n;
+    char why[CFG_WHY_MAX];
+};
+
+/* Records a reason in s->why (printf-style) and returns false, so that a check
+ * reads `if (bad) return cfg_fail(s, ...);`. */
+bool cfg_fail(struct cfg_stmt *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --- scanners (config_lex.c): each takes a NUL-terminated word and accepts exactly
+ * the documented form, nothing more (no signs, no spaces, no leading zeros). --- */
+
+/* A decimal number in min..max, without sign or leading zeros. */
+bool cfg_scan_uint(const char *w, uint32_t min, uint32_t max, uint32_t *out);
+/* A dotted quad: exactly four decimal parts, each 0..255, no leading zeros (which
+ * some parsers read as octal). */
+bool cfg_scan_ip4(const char *w, uint32_t *out);
+/* ADDR/PREFIX; on failure writes the reason through s. */
+bool cfg_scan_cidr(struct cfg_stmt *s, const char *w, uint32_t *addr, uint8_t *prefix);
+/* Six two-digit hex octets separated all by ':' or all by '-'. */
+bool cfg_scan_mac(const char *w, uint8_t mac[6]);
+/* A name for a network or a rule: 1..CFG_NAME_MAX-1 of [A-Za-z0-9._-]. Copies it,
+ * zero-padded, into out; on failure writes the reason (naming `what`) through s. */
+bool cfg_scan_name(struct cfg_stmt *s, const char *w, const char *what, char out[CFG_NAME_MAX]);
+/* A host name: like cfg_scan_name, of [A-Za-z0-9.-], beginning and ending with a
+ * letter or digit, no empty label. */
+bool cfg_scan_hostname(struct cfg_stmt *s, const char *w, char out[CFG_NAME_MAX]);
+/* "nicN" with N a NIC number; on failure writes the reason through s. */
+bool cfg_scan_nic(struct cfg_stmt *s, const char *w, int *nic);
+/* True if w has the shape of a NIC name ("nic" and digits), valid or not. */
+bool cfg_is_nic_word(const char *w);
+
+/* --- address arithmetic (config_lex.c) --- */
+
+uint32_t cfg_mask(uint8_t prefix);
+bool cfg_in_net(uint32_t a, uint32_t net, uint8_t prefix);
+bool cfg_nets_overlap(uint32_t n1, uint8_t p1, uint32_t n2, uint8_t p2);
+/* An address a host may have: not in 0/8, 127/8, or 224/3 (multicast, reserved,
+ * broadcast). */
+bool cfg_is_host_addr(uint32_t a);
+
+/* --- canonical single statements (config_format.c), for finalize's reports --- */
+
+/* Each writes one statement without newline into buf (CFG_STMT_MAX bytes). */
+void cfg_format_nic_role(const struct cfg_nic *n, int i, char *buf);
+void cfg_format_nic_mtu(const struct cfg_nic *n, int i, char *buf);
+void cfg_format_natpf(const struct cfg_natpf *r, char *buf);
+void cfg_format_host(const struct cfg_dhcp_host *h, char *buf);
+
+#endif

@@ -1,0 +1,48 @@
+# Host unit tests (included by the top-level Makefile).
+#
+#   make unit               build build/unit/unit_tests and run every test
+#   make unit T=config_     run only the tests whose names contain "config_"
+#
+# The binary is every tests/unit/*.c, every net/*.c (a new module joins by being
+# there) and lwIP's core (the kernel's LWIP_SRC list) built for the host, all under
+# ASan and UBSan, with any sanitizer report fatal. VMGATE_HOST_TEST selects the host
+# block of lwipopts.h: lwIP allocates through malloc, so ASan watches pbufs too.
+# Our code builds with -Werror here: net/ is also built by the kernel, and a warning
+# on the host is the same mistake there.
+
+UNIT_B        := build/unit
+UNIT_CC       := gcc
+UNIT_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
+UNIT_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(UNIT_SAN) \
+                 -I. -Itests/unit -Ilwip-port/include -I$(LWIPDIR)/include -DVMGATE_HOST_TEST
+UNIT_WARN     := -Wall -Wextra -Wno-unused-parameter -Werror
+UNIT_SRC      := $(wildcard tests/unit/*.c) $(wildcard net/*.c)
+UNIT_OBJ      := $(patsubst %.c,$(UNIT_B)/%.o,$(UNIT_SRC))
+UNIT_LWIP_OBJ := $(patsubst $(LWIPDIR)/%.c,$(UNIT_B)/lwip/%.o,$(LWIP_SRC))
+# Leaks outside lwIP's bookkeeping (a test's own malloc) are LeakSanitizer's.
+UNIT_ENV      := ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:check_initialization_order=1 \
+                 UBSAN_OPTIONS=print_stacktrace=1
+
+unit: $(UNIT_B)/unit_tests
+	@$(UNIT_ENV) $(UNIT_B)/unit_tests $(T)
+
+$(UNIT_B)/unit_tests: $(UNIT_OBJ) $(UNIT_LWIP_OBJ) $(UNIT_B)/objects.list
+	@echo "  LD  $@"; $(UNIT_CC) $(UNIT_SAN) -o $@ $(UNIT_OBJ) $(UNIT_LWIP_OBJ)
+
+# The list of objects as a file that changes only when the list does, so that
+# deleting or renaming a source file relinks the binary without it.
+.PHONY: unit-objects-check
+$(UNIT_B)/objects.list: unit-objects-check
+	@mkdir -p $(dir $@)
+	@echo '$(UNIT_OBJ)' | cmp -s - $@ || echo '$(UNIT_OBJ)' > $@
+
+$(UNIT_B)/%.o: %.c | setup-check
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (unit)"; $(UNIT_CC) $(UNIT_CFLAGS) $(UNIT_WARN) -MMD -MP -c $< -o $@
+
+# lwIP is third-party code: built as it comes, without our warnings.
+$(UNIT_B)/lwip/%.o: $(LWIPDIR)/%.c | setup-check
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (unit)"; $(UNIT_CC) $(UNIT_CFLAGS) -w -MMD -MP -c $< -o $@
+
+-include $(UNIT_OBJ:.o=.d) $(UNIT_LWIP_OBJ:.o=.d)
