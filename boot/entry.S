@@ -106,7 +106,9 @@ common64:
     wrmsr
     fninit
     xorl %ebp, %ebp                     /* ends the backtrace */
-    pushq $0                            /* keeps the C ABI's 16-byte stack alignment */
+    /* %rsp is 16-byte aligned here, so after the call pushes its return address the
+     * callee sees %rsp = 8 (mod 16), as the ABI wants; gcc's aligned SSE spills
+     * fault otherwise. */
     call *%rbx
 2:  cli
     hlt

@@ -73,7 +73,7 @@
 #define CHECKSUM_CHECK_ICMP         1
 
 #define LWIP_STATS                  1
-#define LWIP_STATS_DISPLAY          0
+#define LWIP_STATS_DISPLAY          1   /* also gives pools their names, for `mem` */
 #define MEM_STATS                   1
 #define MEMP_STATS                  1
 #define SYS_STATS                   0

@@ -1,0 +1,172 @@
+/* Service aliases. ARP requests for an alias are answered with the netif's MAC; an
+ * ICMP echo request to it is turned around in place; a UDP datagram to an alias
+ * port gets its destination rewritten to the netif's address (IP and UDP checksums
+ * updated incrementally), so a socket bound to that port receives it. Replies name
+ * the alias as their source through udp_sendto_if_src(). Anything else sent to an
+ * alias is dropped and counted. */
+#include "alias.h"
+#include "../net/bytes.h"
+#include "../net/csum.h"
+
+#include "lwip/prot/ethernet.h"
+#include "lwip/prot/etharp.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/etharp.h"
+#include "lwip/ip4.h"
+#include "lwip/ip.h"
+#include "lwip/stats.h"
+#include "netif/ethernet.h"
+
+#include <string.h>
+
+struct alias {
+    struct netif *nif;
+    ip4_addr_t addr;
+    u16_t udp_port;
+};
+
+static struct alias aliases[ALIAS_MAX];
+static unsigned n_aliases;
+unsigned long alias_drops;
+
+int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port)
+{
+    if (n_aliases == ALIAS_MAX)
+        return -1;
+    aliases[n_aliases].nif = nif;
+    aliases[n_aliases].addr = *addr;
+    aliases[n_aliases].udp_port = udp_port;
+    n_aliases++;
+    return 0;
+}
+
+void alias_remove_all(struct netif *nif)
+{
+    for (unsigned i = 0; i < n_aliases;) {
+        if (aliases[i].nif == nif)
+            aliases[i] = aliases[--n_aliases];
+        else
+            i++;
+    }
+}
+
+static const struct alias *find(const struct netif *nif, u32_t addr_n)
+{
+    for (unsigned i = 0; i < n_aliases; i++)
+        if (aliases[i].nif == nif && ip4_addr_get_u32(&aliases[i].addr) == addr_n)
+            return &aliases[i];
+    return NULL;
+}
+
+/* Answers an ARP request for an alias. Returns 1 if p was such a request. */
+static int answer_arp(struct pbuf *p, struct netif *nif)
+{
+    if (p->len < SIZEOF_ETH_HDR + SIZEOF_ETHARP_HDR)
+        return 0;
+    const u8_t *f = p->payload;
+    if (get_be16(f + 12) != ETHTYPE_ARP)
+        return 0;
+    const u8_t *arp = f + SIZEOF_ETH_HDR;
+    /* Ethernet/IPv4 request: htype 1, ptype 0x0800, hlen 6, plen 4, op 1. */
+    if (get_be16(arp) != 1 || get_be16(arp + 2) != ETHTYPE_IP || arp[4] != 6 || arp[5] != 4 ||
+        get_be16(arp + 6) != 1)
+        return 0;
+    u32_t target;
+    memcpy(&target, arp + 24, 4);
+    const struct alias *a = find(nif, target);
+    if (!a)
+        return 0;
+
+    struct pbuf *q = pbuf_alloc(PBUF_RAW, SIZEOF_ETH_HDR + SIZEOF_ETHARP_HDR, PBUF_RAM);
+    if (q) {
+        u8_t *r = q->payload;
+        memcpy(r, arp + 8, 6);                       /* to the requester's MAC */
+        memcpy(r + 6, nif->hwaddr, 6);
+        put_be16(r + 12, ETHTYPE_ARP);
+        u8_t *ra = r + SIZEOF_ETH_HDR;
+        put_be16(ra, 1);
+        put_be16(ra + 2, ETHTYPE_IP);
+        ra[4] = 6;
+        ra[5] = 4;
+        put_be16(ra + 6, 2);                         /* reply */
+        memcpy(ra + 8, nif->hwaddr, 6);
+        memcpy(ra + 14, &target, 4);
+        memcpy(ra + 18, arp + 8, 6);
+        memcpy(ra + 24, arp + 14, 4);
+        nif->linkoutput(nif, q);
+        pbuf_free(q);
+    }
+    return 1;
+}
+
+err_t alias_netif_input(struct pbuf *p, struct netif *nif)
+{
+    if (n_aliases && answer_arp(p, nif)) {
+        pbuf_free(p);
+        return ERR_OK;
+    }
+    return ethernet_input(p, nif);
+}
+
+/* Turns an echo request to the alias into the reply, in place, and sends it. */
+static void answer_echo(struct pbuf *p, struct netif *inp, u8_t *ip, u16_t hlen, u16_t tot)
+{
+    u8_t *icmp = ip + hlen;
+    u8_t src[4];
+    memcpy(src, ip + 12, 4);
+    memcpy(ip + 12, ip + 16, 4);                     /* a swap leaves the IP sum as it was */
+    memcpy(ip + 16, src, 4);
+    u16_t ttl_proto_old = get_be16(ip + 8);
+    ip[8] = IP_DEFAULT_TTL;
+    put_be16(ip + 10, csum_update16(get_be16(ip + 10), ttl_proto_old, get_be16(ip + 8)));
+    u16_t type_code_old = get_be16(icmp);
+    icmp[0] = 0;                                     /* echo reply */
+    put_be16(icmp + 2, csum_update16(get_be16(icmp + 2), type_code_old, get_be16(icmp)));
+    pbuf_realloc(p, tot);
+    ip4_addr_t dst;
+    memcpy(&dst, ip + 16, 4);
+    inp->output(inp, p, &dst);
+}
+
+int alias_ip4_input(struct pbuf *p, struct netif *inp)
+{
+    if (!n_aliases || p->len < IP_HLEN)
+        return 0;
+    u8_t *ip = p->payload;
+    u32_t dst;
+    memcpy(&dst, ip + 16, 4);
+    const struct alias *a = find(inp, dst);
+    if (!a)
+        return 0;
+    u16_t hlen = (u16_t)((ip[0] & 0x0f) * 4);
+    u16_t tot = get_be16(ip + 2);
+    u16_t frag = get_be16(ip + 6);
+    /* Only whole, well-formed datagrams: an alias serves small requests. */
+    if ((ip[0] >> 4) != 4 || hlen < IP_HLEN || tot < hlen || tot > p->len || (frag & 0x3fff) ||
+        csum_fold(csum_partial(0, ip, hlen)) != 0xffff)
+        goto drop;
+    u8_t proto = ip[9];
+    u8_t *l4 = ip + hlen;
+    if (proto == IP_PROTO_ICMP && tot - hlen >= 8 && l4[0] == 8) {
+        answer_echo(p, inp, ip, hlen, tot);
+        pbuf_free(p);
+        return 1;
+    }
+    if (proto == IP_PROTO_UDP && tot - hlen >= 8 && get_be16(l4 + 2) == a->udp_port) {
+        u32_t own = ip4_addr_get_u32(netif_ip4_addr(inp));
+        u32_t old_h = lwip_ntohl(dst), new_h = lwip_ntohl(own);
+        memcpy(ip + 16, &own, 4);
+        put_be16(ip + 10, csum_update32(get_be16(ip + 10), old_h, new_h));
+        u16_t uc = get_be16(l4 + 6);
+        if (uc) {
+            uc = csum_update32(uc, old_h, new_h);
+            put_be16(l4 + 6, uc ? uc : 0xffff);
+        }
+        return 0;
+    }
+drop:
+    alias_drops++;
+    IP_STATS_INC(ip.drop);
+    pbuf_free(p);
+    return 1;
+}

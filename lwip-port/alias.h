@@ -1,0 +1,24 @@
+/* Service aliases: extra IPv4 addresses on a netif that answer ARP and ping and
+ * deliver chosen UDP ports to vmgate's own sockets, without being the netif's
+ * address. A NAT network's DNS relay lives at .3 while vmgate is .2 (VirtualBox's
+ * layout); lwIP has one address per netif, so the .3 is an alias. */
+#ifndef VMGATE_ALIAS_H
+#define VMGATE_ALIAS_H
+
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+
+#define ALIAS_MAX 16
+
+/* Adds addr (network byte order, as in ip4_addr_t) on nif; UDP datagrams to
+ * addr:udp_port are delivered as if sent to the netif's own address. */
+int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port);
+void alias_remove_all(struct netif *nif);
+/* netif->input for netifs that may carry aliases: answers ARP for them, passes the
+ * rest to ethernet_input. */
+err_t alias_netif_input(struct pbuf *p, struct netif *nif);
+/* From the IPv4 input hook: handles packets addressed to an alias. Returns 1 if it
+ * consumed (and freed) p, 0 to let lwIP carry on (with the destination rewritten). */
+int alias_ip4_input(struct pbuf *p, struct netif *inp);
+
+#endif

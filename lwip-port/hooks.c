@@ -1,0 +1,10 @@
+/* The one IPv4 input hook lwIP calls, dispatching to vmgate's modules in order. */
+#include "lwip/opt.h"
+#include "lwip/pbuf.h"
+#include "lwip/netif.h"
+#include "alias.h"
+
+int vmgate_ip4_input_hook(struct pbuf *p, struct netif *inp)
+{
+    return alias_ip4_input(p, inp);
+}
