@@ -1,0 +1,232 @@
+/* The flow table through the engine: timeouts of UDP, ICMP and other protocols,
+ * expiry, the eviction policy when full, flushing, and a clock that wraps. */
+#include "nat_fixture.h"
+
+#include "net/nat_parse.h"
+
+#define S(x) ((uint32_t)(x) * 1000u)
+
+static struct fx_pkt p;
+
+static enum nat_verdict udp_out(struct nat *nat, uint32_t guest, uint16_t port, uint32_t now)
+{
+    p.len = pb_udp(p.b, guest, port, R1, 53, 8);
+    return fx_run(nat, &p, guest == GC ? IF_NAT2 : IF_NAT1, now);
+}
+
+static enum nat_verdict udp_in(struct nat *nat, uint16_t ext_port, uint32_t now)
+{
+    p.len = pb_udp(p.b, R1, 53, WAN_ADDR, ext_port, 8);
+    return fx_run(nat, &p, IF_WAN, now);
+}
+
+TEST(nat_table_udp_unreplied_30s)
+{
+    struct nat *nat = fx_nat(16);
+
+    REQUIRE_EQ_INT(udp_out(nat, GA, 5000, 0), NAT_FORWARD);
+    /* More datagrams from the guest alone keep it at 30 s from the last. */
+    REQUIRE_EQ_INT(udp_out(nat, GA, 5000, S(20)), NAT_FORWARD);
+    nat_expire(nat, S(50) - 1);
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    nat_expire(nat, S(50));
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    CHECK_EQ_INT(udp_in(nat, 5000, S(51)), NAT_PASS);
+    fx_done();
+}
+
+TEST(nat_table_udp_assured_180s)
+{
+    struct nat *nat = fx_nat(16);
+    struct nat_flow_info fi;
+
+    REQUIRE_EQ_INT(udp_out(nat, GA, 5000, 0), NAT_FORWARD);
+    REQUIRE_EQ_INT(udp_in(nat, 5000, S(1)), NAT_FORWARD);
+    REQUIRE(fx_flow(nat, NAT_PROTO_UDP, GA, 5000, S(1), &fi));
+    CHECK(fi.assured);
+    CHECK_EQ_INT(fi.expires_in_ms, S(180));
+    nat_expire(nat, S(181) - 1);
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    /* Once assured, a guest-only datagram still restarts the longer timeout. */
+    REQUIRE_EQ_INT(udp_out(nat, GA, 5000, S(100)), NAT_FORWARD);
+    nat_expire(nat, S(280) - 1);
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    nat_expire(nat, S(280));
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    fx_done();
+}
+
+TEST(nat_table_icmp_and_other_timeouts)
+{
+    struct nat *nat = fx_nat(16);
+
+    p.len = pb_icmp_echo(p.b, NAT_ICMP_ECHO_REQUEST, GA, R1, 5, 1, 8);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+    p.len = pb_icmp_echo(p.b, NAT_ICMP_ECHO_REPLY, R1, WAN_ADDR, 5, 1, 8);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, 10), NAT_FORWARD);
+    p.len = pb_gre(p.b, GA, R1, 8);                             /* unanswered: 30 s */
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+    p.len = pb_gre(p.b, GB, R2, 8);                             /* answered: 600 s */
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+    p.len = pb_gre(p.b, R2, WAN_ADDR, 8);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, 0), NAT_FORWARD);
+    CHECK_EQ_INT(nat_flow_count(nat), 3);
+
+    nat_expire(nat, S(30) - 1);
+    CHECK_EQ_INT(nat_flow_count(nat), 3);
+    nat_expire(nat, S(30));                                     /* the unanswered GRE */
+    CHECK_EQ_INT(nat_flow_count(nat), 2);
+    nat_expire(nat, S(30) + 10);                                /* the echo */
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    CHECK(fx_flow(nat, 47, GB, 0, S(30) + 10, NULL));
+    nat_expire(nat, S(600) - 1);
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    nat_expire(nat, S(600));
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    CHECK_EQ_INT(nat_get_stats(nat)->flows_expired, 3);
+    fx_done();
+}
+
+TEST(nat_table_full_early_drops_oldest_unassured)
+{
+    struct nat *nat = fx_nat(4);
+    const struct nat_stats *s = nat_get_stats(nat);
+
+    /* Two assured flows and two unanswered ones. */
+    REQUIRE_EQ_INT(udp_out(nat, GA, 1001, 0), NAT_FORWARD);
+    REQUIRE_EQ_INT(udp_in(nat, 1001, 1), NAT_FORWARD);
+    REQUIRE_EQ_INT(udp_out(nat, GA, 1002, 2), NAT_FORWARD);
+    REQUIRE_EQ_INT(udp_out(nat, GA, 1003, 3), NAT_FORWARD);
+    REQUIRE_EQ_INT(udp_out(nat, GA, 1004, 4), NAT_FORWARD);
+    REQUIRE_EQ_INT(udp_in(nat, 1004, 5), NAT_FORWARD);
+    /* Full: the fifth evicts the oldest unanswered (1002), then the next (1003). */
+    REQUIRE_EQ_INT(udp_out(nat, GA, 1005, 6), NAT_FORWARD);
+    CHECK_EQ_INT(s->flows_evicted, 1);
+    CHECK(!fx_flow(nat, NAT_PROTO_UDP, GA, 1002, 6, NULL));
+    CHECK(fx_flow(nat, NAT_PROTO_UDP, GA, 1003, 6, NULL));
+    REQUIRE_EQ_INT(udp_out(nat, GA, 1006, 7), NAT_FORWARD);
+    CHECK(!fx_flow(nat, NAT_PROTO_UDP, GA, 1003, 7, NULL));
+    /* Answered ones are not candidates: 1005 goes before 1001 or 1004 would. */
+    REQUIRE_EQ_INT(udp_in(nat, 1006, 8), NAT_FORWARD);
+    REQUIRE_EQ_INT(udp_out(nat, GA, 1007, 9), NAT_FORWARD);
+    CHECK(!fx_flow(nat, NAT_PROTO_UDP, GA, 1005, 9, NULL));
+    CHECK(fx_flow(nat, NAT_PROTO_UDP, GA, 1001, 9, NULL));
+    CHECK(fx_flow(nat, NAT_PROTO_UDP, GA, 1004, 9, NULL));
+    CHECK_EQ_INT(s->flows_evicted, 3);
+    CHECK_EQ_INT(nat_flow_count(nat), 4);
+    fx_done();
+}
+
+TEST(nat_table_full_of_assured_refuses_then_reuses_expired)
+{
+    struct nat *nat = fx_nat(4);
+    const struct nat_stats *s = nat_get_stats(nat);
+
+    for (uint16_t i = 0; i < 4; i++) {
+        REQUIRE_EQ_INT(udp_out(nat, GA, (uint16_t)(2000 + i), i), NAT_FORWARD);
+        REQUIRE_EQ_INT(udp_in(nat, (uint16_t)(2000 + i), i), NAT_FORWARD);
+    }
+    CHECK_DROP(nat, udp_out(nat, GB, 3000, 10), NAT_DROP_TABLE_FULL);
+    p.len = pb_tcp(p.b, GB, 3000, R2, 80, NAT_TCP_SYN, 1, 0, 0);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_NAT1, 10), NAT_DROP_TABLE_FULL);
+    CHECK_EQ_INT(s->flows_evicted, 0);
+    /* Established connections keep working meanwhile. */
+    CHECK_EQ_INT(udp_in(nat, 2001, 11), NAT_FORWARD);
+    /* The first flow's time comes (no nat_expire() call): it is reused. */
+    CHECK_EQ_INT(udp_out(nat, GB, 3000, S(180)), NAT_FORWARD);
+    CHECK_EQ_INT(s->flows_expired, 1);
+    CHECK(!fx_flow(nat, NAT_PROTO_UDP, GA, 2000, S(180), NULL));
+    fx_done();
+}
+
+TEST(nat_table_closing_tcp_is_evictable)
+{
+    struct nat *nat = fx_nat(2);
+
+    for (uint16_t port = 40000; port < 40002; port++) {
+        p.len = pb_tcp(p.b, GA, port, R1, 80, NAT_TCP_SYN, 1, 0, 0);
+        REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+        p.len = pb_tcp(p.b, R1, 80, WAN_ADDR, port, NAT_TCP_SYN | NAT_TCP_ACK, 9, 2, 0);
+        REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, 0), NAT_FORWARD);
+        p.len = pb_tcp(p.b, GA, port, R1, 80, NAT_TCP_ACK, 2, 10, 0);
+        REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+    }
+    CHECK_DROP(nat, udp_out(nat, GB, 3000, 1), NAT_DROP_TABLE_FULL);
+    /* The second connection is reset: over, so it makes room. */
+    p.len = pb_tcp(p.b, R1, 80, WAN_ADDR, 40001, NAT_TCP_RST, 10, 0, 0);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, 2), NAT_FORWARD);
+    CHECK_EQ_INT(udp_out(nat, GB, 3000, 3), NAT_FORWARD);
+    CHECK(fx_flow(nat, NAT_PROTO_TCP, GA, 40000, 3, NULL));
+    CHECK(!fx_flow(nat, NAT_PROTO_TCP, GA, 40001, 3, NULL));
+    fx_done();
+}
+
+TEST(nat_table_wan_change_flushes)
+{
+    struct nat *nat = fx_nat(16);
+    const struct nat_stats *s = nat_get_stats(nat);
+
+    REQUIRE_EQ_INT(udp_out(nat, GA, 5000, 0), NAT_FORWARD);
+    REQUIRE_EQ_INT(udp_out(nat, GC, 5000, 0), NAT_FORWARD);
+    nat_set_wan(nat, IF_WAN, WAN_ADDR);                         /* unchanged: nothing */
+    CHECK_EQ_INT(nat_flow_count(nat), 2);
+    nat_set_wan(nat, IF_WAN, IP4(203, 0, 113, 99));
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    CHECK_EQ_INT(s->flows_flushed, 2);
+    CHECK_EQ_INT(udp_in(nat, 5000, 1), NAT_PASS);               /* old address: nothing */
+    REQUIRE_EQ_INT(udp_out(nat, GA, 5000, 2), NAT_FORWARD);
+    CHECK_EQ_INT(pb_src(p.b), IP4(203, 0, 113, 99));
+    fx_done();
+}
+
+TEST(nat_table_many_flows_and_bulk_expiry)
+{
+    struct nat *nat = fx_nat(10000);
+    unsigned created = 0;
+
+    for (unsigned i = 0; i < 10000; i++) {
+        uint32_t guest = NET1 + 16 + (i % 200);
+        p.len = pb_udp(p.b, guest, (uint16_t)(10000 + i / 200), R1 + (i % 7), 53, 0);
+        created += fx_run(nat, &p, IF_NAT1, i) == NAT_FORWARD;
+    }
+    CHECK_EQ_INT(created, 10000);
+    CHECK_EQ_INT(nat_flow_count(nat), 10000);
+    /* All full and unassured: one more evicts the oldest. */
+    CHECK_EQ_INT(udp_out(nat, GA, 9, 10000), NAT_FORWARD);
+    CHECK_EQ_INT(nat_get_stats(nat)->flows_evicted, 1);
+    nat_expire(nat, S(30) + 4999);
+    CHECK_EQ_INT(nat_flow_count(nat), 5001);
+    nat_expire(nat, S(31) + 10000);
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    fx_done();
+}
+
+TEST(nat_table_clock_wraps)
+{
+    struct nat *nat = fx_nat(16);
+    uint32_t t0 = 0xffffffffu - S(10);
+
+    REQUIRE_EQ_INT(udp_out(nat, GA, 5000, t0), NAT_FORWARD);
+    nat_expire(nat, t0 + S(29));                                /* past the wrap */
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    CHECK_EQ_INT(udp_in(nat, 5000, t0 + S(29)), NAT_FORWARD);
+    nat_expire(nat, t0 + S(29) + S(180) - 1);
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    nat_expire(nat, t0 + S(29) + S(180));
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    fx_done();
+}
+
+TEST(nat_table_create_limits_and_names)
+{
+    struct nat *nat = nat_create(0);
+
+    CHECK(nat == NULL);
+    nat_destroy(NULL);
+    CHECK(nat_create((1u << 22) + 1) == NULL);
+    CHECK_EQ_STR(nat_drop_reason_name(NAT_DROP_MALFORMED), "malformed");
+    CHECK_EQ_STR(nat_drop_reason_name(NAT_DROP_INVALID), "invalid");
+    CHECK_EQ_STR(nat_drop_reason_name(NAT_DROP_REASONS), "unknown");
+    for (int r = 0; r < NAT_DROP_REASONS; r++)
+        CHECK(nat_drop_reason_name((enum nat_drop_reason)r) != NULL);
+}
