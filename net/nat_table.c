@@ -32,52 +32,81 @@ const uint32_t nat_timer_ms[NAT_TIMERS] = {
     [NAT_TIMER_OTHER_ASSURED]   = S(600),
 };
 
-/* --- lists of flow indices ------------------------------------------------------ */
-
-/* The two intrusive doubly linked lists (timer, early drop) differ only in which
- * link fields they use; these take the fields' offsets in struct nat_flow. */
-#define LINK(t, i, off) (*(uint32_t *)((char *)&(t)->flows[i] + (off)))
-
-static void list_append(struct nat_table *t, struct nat_list *l, uint32_t i,
-                        size_t prev_off, size_t next_off)
+static uint32_t flow_index(const struct nat_table *t, const struct nat_flow *f)
 {
-    LINK(t, i, prev_off) = l->tail;
-    LINK(t, i, next_off) = NAT_NONE;
+    return (uint32_t)(f - t->flows);
+}
+
+/* --- the early-drop list: oldest candidate first --------------------------------- */
+
+static void evict_append(struct nat_table *t, uint32_t i)
+{
+    struct nat_list *l = &t->evictable;
+
+    t->flows[i].evict_prev = l->tail;
+    t->flows[i].evict_next = NAT_NONE;
     if (l->tail == NAT_NONE)
         l->head = i;
     else
-        LINK(t, l->tail, next_off) = i;
+        t->flows[l->tail].evict_next = i;
     l->tail = i;
 }
 
-static void list_unlink(struct nat_table *t, struct nat_list *l, uint32_t i,
-                        size_t prev_off, size_t next_off)
+static void evict_unlink(struct nat_table *t, uint32_t i)
 {
-    uint32_t prev = LINK(t, i, prev_off), next = LINK(t, i, next_off);
+    struct nat_list *l = &t->evictable;
+    uint32_t prev = t->flows[i].evict_prev, next = t->flows[i].evict_next;
 
     if (prev == NAT_NONE)
         l->head = next;
     else
-        LINK(t, prev, next_off) = next;
+        t->flows[prev].evict_next = next;
     if (next == NAT_NONE)
         l->tail = prev;
     else
-        LINK(t, next, prev_off) = prev;
+        t->flows[next].evict_prev = prev;
 }
 
-#define TIMER_LINKS offsetof(struct nat_flow, timer_prev), offsetof(struct nat_flow, timer_next)
-#define EVICT_LINKS offsetof(struct nat_flow, evict_prev), offsetof(struct nat_flow, evict_next)
+/* --- the timing wheel ------------------------------------------------------------- */
 
-static void lists_reset(struct nat_table *t)
+/* Ticks count 1024 ms on the 32-bit millisecond clock: 2^22 of them before it wraps,
+ * a multiple of the slot count, so slots follow each other across the wrap too. */
+#define TICK_MASK ((1u << (32 - NAT_TICK_SHIFT)) - 1)
+
+static uint32_t tick_of(uint32_t ms)
 {
-    for (int c = 0; c < NAT_TIMERS; c++)
-        t->timers[c] = (struct nat_list){NAT_NONE, NAT_NONE};
-    t->evictable = (struct nat_list){NAT_NONE, NAT_NONE};
+    return ms >> NAT_TICK_SHIFT;
 }
 
-static uint32_t flow_index(const struct nat_table *t, const struct nat_flow *f)
+static uint32_t slot_of(uint32_t ms)
 {
-    return (uint32_t)(f - t->flows);
+    return tick_of(ms) & (NAT_WHEEL_SLOTS - 1);
+}
+
+/* Places flow i in the slot of time `due` (no later than its expiry). */
+static void wheel_link(struct nat_table *t, uint32_t i, uint32_t due)
+{
+    struct nat_flow *f = &t->flows[i];
+    uint32_t *head = &t->wheel[slot_of(due)];
+
+    f->due = due;
+    f->timer_prev = NAT_NONE;
+    f->timer_next = *head;
+    if (*head != NAT_NONE)
+        t->flows[*head].timer_prev = i;
+    *head = i;
+}
+
+static void wheel_unlink(struct nat_table *t, uint32_t i)
+{
+    struct nat_flow *f = &t->flows[i];
+
+    if (f->timer_prev == NAT_NONE)
+        t->wheel[slot_of(f->due)] = f->timer_next;
+    else
+        t->flows[f->timer_prev].timer_next = f->timer_next;
+    if (f->timer_next != NAT_NONE)
+        t->flows[f->timer_next].timer_prev = f->timer_prev;
 }
 
 /* --- hashing --------------------------------------------------------------------- */
@@ -156,7 +185,8 @@ static void free_all(struct nat_table *t)
     }
     memset(t->bucket_out, 0xff, sizeof *t->bucket_out * (t->mask + 1));
     memset(t->bucket_in, 0xff, sizeof *t->bucket_in * (t->mask + 1));
-    lists_reset(t);
+    memset(t->wheel, 0xff, sizeof *t->wheel * NAT_WHEEL_SLOTS);
+    t->evictable = (struct nat_list){NAT_NONE, NAT_NONE};
     t->count = 0;
 }
 
@@ -174,7 +204,8 @@ int nat_table_init(struct nat_table *t, unsigned capacity, const struct siphash_
     t->flows = calloc(capacity, sizeof *t->flows);
     t->bucket_out = calloc(buckets, sizeof *t->bucket_out);
     t->bucket_in = calloc(buckets, sizeof *t->bucket_in);
-    if (!t->flows || !t->bucket_out || !t->bucket_in) {
+    t->wheel = calloc(NAT_WHEEL_SLOTS, sizeof *t->wheel);
+    if (!t->flows || !t->bucket_out || !t->bucket_in || !t->wheel) {
         nat_table_free(t);
         return -ENOMEM;
     }
@@ -191,8 +222,9 @@ void nat_table_free(struct nat_table *t)
     free(t->flows);
     free(t->bucket_out);
     free(t->bucket_in);
+    free(t->wheel);
     t->flows = NULL;
-    t->bucket_out = t->bucket_in = NULL;
+    t->bucket_out = t->bucket_in = t->wheel = NULL;
 }
 
 /* --- removal and expiry ---------------------------------------------------------- */
@@ -204,9 +236,9 @@ void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 
     chain_unlink(t, NAT_OUT, i);
     chain_unlink(t, NAT_IN, i);
-    list_unlink(t, &t->timers[f->timer], i, TIMER_LINKS);
+    wheel_unlink(t, i);
     if (f->flags & NAT_FLOW_EVICTABLE)
-        list_unlink(t, &t->evictable, i, EVICT_LINKS);
+        evict_unlink(t, i);
     f->flags = 0;
     f->next_out = t->free_head;
     t->free_head = i;
@@ -224,19 +256,54 @@ static void expire_one(struct nat_table *t, struct nat_flow *f)
     t->stats->flows_expired++;
 }
 
+/* Handles one slot at now: removes its expired flows, moves those refreshed since
+ * they were placed to the slot of their expiry (which is later: they have not
+ * expired), leaves the others (due later within this tick, or, after a long
+ * silence, in a later turn of the wheel). Stops after `limit` flows if limit > 0.
+ * Returns the number removed. */
+static unsigned slot_handle(struct nat_table *t, uint32_t slot, uint32_t now, unsigned limit)
+{
+    uint32_t i = t->wheel[slot];
+    unsigned removed = 0, seen = 0;
+
+    while (i != NAT_NONE && (limit == 0 || seen++ < limit)) {
+        struct nat_flow *f = &t->flows[i];
+        uint32_t next = f->timer_next;
+        if (flow_expired(f, now)) {
+            expire_one(t, f);
+            removed++;
+        } else if (slot_of(f->expires) != slot) {
+            wheel_unlink(t, i);
+            wheel_link(t, i, f->expires);
+        }
+        i = next;
+    }
+    return removed;
+}
+
+/* Handles every tick from the cursor to now's (every slot once if that is more
+ * than a turn of the wheel); in now's own slot, at most `limit` flows (0: all).
+ * A flow moved goes to a slot no earlier than now's, so it is not handled twice
+ * in a pass unless it lands in now's slot, where it is left alone. */
+static unsigned wheel_advance(struct nat_table *t, uint32_t now, unsigned limit)
+{
+    uint32_t now_tick = tick_of(now);
+    uint32_t gap = (now_tick - t->cursor) & TICK_MASK;
+    unsigned removed = 0;
+
+    if (gap >= NAT_WHEEL_SLOTS)
+        gap = NAT_WHEEL_SLOTS - 1;
+    for (uint32_t k = gap; k > 0; k--)
+        removed += slot_handle(t, (now_tick - k) & (NAT_WHEEL_SLOTS - 1), now, 0);
+    removed += slot_handle(t, now_tick & (NAT_WHEEL_SLOTS - 1), now, limit);
+    t->cursor = now_tick;
+    return removed;
+}
+
 /* Contract in nat_table.h. */
 unsigned nat_table_expire(struct nat_table *t, uint32_t now)
 {
-    unsigned n = 0;
-
-    for (int c = 0; c < NAT_TIMERS; c++) {
-        uint32_t i;
-        while ((i = t->timers[c].head) != NAT_NONE && flow_expired(&t->flows[i], now)) {
-            expire_one(t, &t->flows[i]);
-            n++;
-        }
-    }
-    return n;
+    return wheel_advance(t, now, 0);
 }
 
 /* Contract in nat_table.h. */
@@ -281,31 +348,14 @@ bool nat_table_in_free(struct nat_table *t, const struct nat_key *k, uint32_t no
 
 /* --- allocation and insertion ---------------------------------------------------- */
 
-/* The timer-list head that expired longest ago, or NAT_NONE if none has. */
-static uint32_t oldest_expired(struct nat_table *t, uint32_t now)
-{
-    uint32_t best = NAT_NONE;
-
-    for (int c = 0; c < NAT_TIMERS; c++) {
-        uint32_t i = t->timers[c].head;
-        if (i == NAT_NONE || !flow_expired(&t->flows[i], now))
-            continue;
-        if (best == NAT_NONE || nat_time_reached(t->flows[best].expires, t->flows[i].expires))
-            best = i;
-    }
-    return best;
-}
-
 /* Contract in nat_table.h. */
 struct nat_flow *nat_table_get(struct nat_table *t, uint32_t now)
 {
     uint32_t i;
     struct nat_flow *f;
 
-    if (t->free_head == NAT_NONE) {
-        if ((i = oldest_expired(t, now)) != NAT_NONE) {
-            expire_one(t, &t->flows[i]);
-        } else if ((i = t->evictable.head) != NAT_NONE) {
+    if (t->free_head == NAT_NONE && wheel_advance(t, now, NAT_REUSE_SCAN) == 0) {
+        if ((i = t->evictable.head) != NAT_NONE) {
             nat_table_remove(t, &t->flows[i]);
             t->stats->flows_evicted++;
         } else {
@@ -351,7 +401,7 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, enum nat_timer tim
     f->flags |= NAT_FLOW_USED;
     f->timer = (uint8_t)timer;
     f->expires = now + nat_timer_ms[timer];
-    list_append(t, &t->timers[timer], i, TIMER_LINKS);
+    wheel_link(t, i, f->expires);
     f->flags &= (uint8_t)~NAT_FLOW_EVICTABLE;
     if (!(f->flags & NAT_FLOW_ASSURED))
         nat_table_set_evictable(t, f, true);
@@ -365,12 +415,15 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, enum nat_timer tim
 /* Contract in nat_table.h. */
 void nat_table_touch(struct nat_table *t, struct nat_flow *f, enum nat_timer timer, uint32_t now)
 {
-    uint32_t i = flow_index(t, f);
-
-    list_unlink(t, &t->timers[f->timer], i, TIMER_LINKS);
     f->timer = (uint8_t)timer;
     f->expires = now + nat_timer_ms[timer];
-    list_append(t, &t->timers[timer], i, TIMER_LINKS);
+    /* The slot may be early (it is found, and the flow moved on, when its tick
+     * comes) but never late. */
+    if (!nat_time_reached(f->expires, f->due)) {
+        uint32_t i = flow_index(t, f);
+        wheel_unlink(t, i);
+        wheel_link(t, i, f->expires);
+    }
 }
 
 /* Contract in nat_table.h. */
@@ -381,10 +434,10 @@ void nat_table_set_evictable(struct nat_table *t, struct nat_flow *f, bool evict
     if (evictable == !!(f->flags & NAT_FLOW_EVICTABLE))
         return;
     if (evictable) {
-        list_append(t, &t->evictable, i, EVICT_LINKS);
+        evict_append(t, i);
         f->flags |= NAT_FLOW_EVICTABLE;
     } else {
-        list_unlink(t, &t->evictable, i, EVICT_LINKS);
+        evict_unlink(t, i);
         f->flags &= (uint8_t)~NAT_FLOW_EVICTABLE;
     }
 }

@@ -15,14 +15,21 @@
  * power of two at or above the capacity, a full chain is an event of probability
  * about 1e-13 per bucket for honest traffic.
  *
- * Timers. Every flow sits on the list of its timer class; all flows of a class
- * have the same timeout and a touched flow moves to its list's tail, so each list
- * is ordered by expiry and expiring is popping heads: O(1) per expired flow, plus
- * one look at each list's head. A flow found past its expiry by a lookup is
- * expired on the spot, so timeouts are exact whether or not nat_expire() ran.
+ * Timers. A packet only writes its own flow's expiry time: a flow sits in a slot
+ * of a timing wheel (ticks of 1024 ms, 8192 slots: longer than the longest
+ * timeout) chosen by a "due" time that is never later than its expiry. Expiring
+ * walks the slots from the last tick handled to now: a flow whose expiry has come
+ * is removed; one refreshed since it was placed moves to the slot of its new
+ * expiry. So the per-packet path touches no other flow (no list to keep sorted),
+ * and each flow is moved at most once per timeout period. A flow found past its
+ * expiry by a lookup is expired on the spot, so timeouts are exact whether or not
+ * nat_expire() ran, and nat_expire(now) removes exactly the flows expired at now.
  *
  * Eviction, when a flow is needed and none is free: (1) reuse a flow whose time is
- * up (the oldest expired); else (2) early drop: evict the flow that has been a
+ * up (the wheel is advanced to now; of the current tick's slot only the first
+ * NAT_REUSE_SCAN flows are looked at, so that a crowded slot is not walked for
+ * every refused packet: a flow expired within the last tick may wait for
+ * nat_expire()); else (2) early drop: evict the flow that has been a
  * candidate longest, where candidates are flows not assured (never answered) and
  * TCP flows that are closing (TIME_WAIT, CLOSE), whose connections are over; else
  * (3) refuse: no established connection is ever pushed out by a new one. */
@@ -36,6 +43,9 @@
 #include "siphash.h"
 
 #define NAT_CHAIN_MAX   16
+#define NAT_TICK_SHIFT  10              /* a wheel tick is 1024 ms */
+#define NAT_WHEEL_SLOTS 8192            /* 8192 ticks, 2.3 h: beyond every timeout */
+#define NAT_REUSE_SCAN  32
 #define NAT_FLOWS_MAX   (1u << 22)      /* the largest capacity nat_create() accepts */
 #define NAT_NONE        UINT32_MAX      /* "no flow" as an index */
 
@@ -87,8 +97,9 @@ struct nat_flow {
     int iface;                      /* the guest's interface */
     uint32_t tcp_fin_end[2];        /* per direction: the sequence number after its FIN */
     uint32_t expires;               /* clock value (ms) at which it expires */
+    uint32_t due;                   /* the wheel slot's time: never after expires */
     uint32_t next_out, next_in;     /* hash chains */
-    uint32_t timer_prev, timer_next;
+    uint32_t timer_prev, timer_next;    /* the wheel slot's list */
     uint32_t evict_prev, evict_next;
     uint64_t packets_out, packets_in;
 };
@@ -103,7 +114,8 @@ struct nat_table {
     uint32_t mask;                  /* bucket count - 1 */
     unsigned capacity, count;
     uint32_t free_head;             /* free flows, chained through next_out */
-    struct nat_list timers[NAT_TIMERS];
+    uint32_t *wheel;                /* NAT_WHEEL_SLOTS list heads */
+    uint32_t cursor;                /* the first tick not yet wholly handled */
     struct nat_list evictable;
     struct siphash_key key;
     struct nat_stats *stats;        /* flows_created, _expired, _evicted are counted here */
@@ -122,21 +134,23 @@ struct nat_flow *nat_table_find(struct nat_table *t, enum nat_side side,
  * room: a new flow with that inbound key could be inserted. */
 bool nat_table_in_free(struct nat_table *t, const struct nat_key *k, uint32_t now);
 
-/* A flow to fill in, by the eviction policy above; NULL if the policy refuses. The
+/* A flow to fill in, by the eviction policy above (at now); NULL if the policy refuses. The
  * flow is zeroed and linked nowhere; nat_table_insert() or nat_table_release()
  * must follow. */
 struct nat_flow *nat_table_get(struct nat_table *t, uint32_t now);
 /* Gives back a flow from nat_table_get() that will not be inserted. */
 void nat_table_release(struct nat_table *t, struct nat_flow *f);
 /* Links a filled-in flow (keys, proto, iface, flags) into both hash tables and on
- * the timer list `timer`, expiring nat_timer_ms[timer] after now, and on the
- * early-drop list if it is not assured. Both keys must be absent (the caller
+ * the wheel, expiring nat_timer_ms[timer] after now, and on the early-drop list if
+ * it is not assured. Both keys must be absent (the caller
  * looked). -ENOSPC if either bucket's chain is full: the flow is released. */
 int nat_table_insert(struct nat_table *t, struct nat_flow *f, enum nat_timer timer, uint32_t now);
 /* Unlinks and frees a flow (not counted as expired or evicted). */
 void nat_table_remove(struct nat_table *t, struct nat_flow *f);
 
-/* Restarts f's timeout in class timer: it expires nat_timer_ms[timer] after now. */
+/* Restarts f's timeout in class timer: it expires nat_timer_ms[timer] after now.
+ * Writes f alone, unless the new expiry is earlier than f's slot (a shorter
+ * timeout than before), when f moves to an earlier slot. */
 void nat_table_touch(struct nat_table *t, struct nat_flow *f, enum nat_timer timer, uint32_t now);
 /* Puts f on the early-drop list (at the tail) or takes it off. */
 void nat_table_set_evictable(struct nat_table *t, struct nat_flow *f, bool evictable);
