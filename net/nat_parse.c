@@ -5,7 +5,6 @@
 #include "nat_parse.h"
 
 #include "bytes.h"
-#include "csum.h"
 
 #define IP_HDR_MIN   20
 #define TCP_HDR_MIN  20
@@ -19,6 +18,25 @@
 
 #define IP_FRAG_MASK 0x3fff     /* MF and the fragment offset */
 #define IP_OFFSET_MASK 0x1fff
+
+/* True if an IPv4 header's checksum is right: its 16-bit words, the checksum
+ * among them, sum to 0xffff. Summed as 32-bit words into 64 bits, which is the
+ * same sum in one's complement arithmetic (2^16 = 1 mod 0xffff) in a quarter of
+ * the steps; hlen is a multiple of 4. */
+static bool ip_header_csum_ok(const uint8_t *h, size_t hlen)
+{
+    uint64_t s = 0;
+    uint32_t x;
+
+    for (size_t i = 0; i < hlen; i += 4)
+        s += get_be32(h + i);
+    s = (s & 0xffffffffu) + (s >> 32);
+    s = (s & 0xffffffffu) + (s >> 32);
+    x = (uint32_t)s;
+    x = (x & 0xffff) + (x >> 16);
+    x = (x & 0xffff) + (x >> 16);
+    return x == 0xffff;
+}
 
 /* Fills ip from an IPv4 header whose length the caller has already checked. */
 static void ip_fill(struct nat_ip *ip, uint8_t *hdr)
@@ -67,6 +85,7 @@ static bool quote_parse(struct nat_pkt *p, uint8_t *q, size_t qlen)
     size_t hlen;
     uint8_t *t;
 
+    *l4 = (struct nat_l4){0};
     if (qlen < IP_HDR_MIN || q[0] >> 4 != 4)
         return false;
     hlen = (size_t)(q[0] & 0x0f) * 4;
@@ -110,7 +129,13 @@ enum nat_parse_result nat_parse(struct nat_pkt *p, uint8_t *pkt, size_t len)
     size_t hlen, tot, l4len;
     uint8_t *t;
 
-    *p = (struct nat_pkt){0};
+    /* Only what every reader may look at is cleared (the quote's fields are read
+     * only when icmp_error is set): this runs for every packet. */
+    p->l4 = (struct nat_l4){0};
+    p->tcp_flags = 0;
+    p->tcp_seq = p->tcp_ack = p->tcp_payload = 0;
+    p->icmp_type = 0;
+    p->icmp_error = false;
     if (len < IP_HDR_MIN || pkt[0] >> 4 != 4)
         return NAT_PARSE_MALFORMED;
     hlen = (size_t)(pkt[0] & 0x0f) * 4;
@@ -119,7 +144,7 @@ enum nat_parse_result nat_parse(struct nat_pkt *p, uint8_t *pkt, size_t len)
         return NAT_PARSE_MALFORMED;
     /* lwIP's input hook runs before lwIP checks the header: this is the check. A
      * correct checksum sums, with itself, to 0xffff. */
-    if (csum_fold(csum_partial(0, pkt, hlen)) != 0xffff)
+    if (!ip_header_csum_ok(pkt, hlen))
         return NAT_PARSE_MALFORMED;
     ip_fill(&p->ip, pkt);
     p->tot_len = tot;

@@ -85,7 +85,8 @@ enum nat_parse_result {
  * offset that fits, UDP 8 bytes and a length that fits, ICMP 8 bytes); for an ICMP
  * error, a quoted IPv4 header that fits and at least 8 bytes of its transport
  * header. Options are allowed and skipped. *p is only meaningful on NAT_PARSE_OK
- * (on NAT_PARSE_FRAGMENT, p->ip is filled). */
+ * (on NAT_PARSE_FRAGMENT, p->ip is filled), and inner/inner_l4 only when
+ * icmp_error is set. */
 enum nat_parse_result nat_parse(struct nat_pkt *p, uint8_t *pkt, size_t len);
 
 #endif
