@@ -230,3 +230,98 @@ TEST(nat_table_create_limits_and_names)
     for (int r = 0; r < NAT_DROP_REASONS; r++)
         CHECK(nat_drop_reason_name((enum nat_drop_reason)r) != NULL);
 }
+
+TEST(nat_table_expire_after_a_long_silence)
+{
+    struct nat *nat = fx_nat(16);
+
+    /* No nat_expire() for longer than a turn of the wheel (about 2.3 h). */
+    REQUIRE_EQ_INT(udp_out(nat, GA, 5000, 0), NAT_FORWARD);
+    p.len = pb_tcp(p.b, GA, 40000, R1, 80, NAT_TCP_ACK, 1, 1, 0);      /* picked up: 60 s */
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, S(5000)), NAT_FORWARD);
+    p.len = pb_tcp(p.b, R1, 80, WAN_ADDR, 40000, NAT_TCP_ACK, 1, 1, 0); /* assured: 2 h */
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, S(5000)), NAT_FORWARD);
+    nat_expire(nat, S(5000) + S(7200) - 1);
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    CHECK(fx_flow(nat, NAT_PROTO_TCP, GA, 40000, S(5000), NULL));
+    nat_expire(nat, S(5000) + S(7200));
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    fx_done();
+}
+
+TEST(nat_table_busy_flow_survives_many_turns)
+{
+    struct nat *nat = fx_nat(16);
+    uint32_t t;
+
+    REQUIRE_EQ_INT(udp_out(nat, GA, 5000, 0), NAT_FORWARD);
+    /* A datagram every 20 s for 10 hours, nat_expire() every second of it. */
+    for (t = 0; t < S(36000); t += S(1)) {
+        if (t % S(20) == 0)
+            REQUIRE_EQ_INT(udp_out(nat, GA, 5000, t), NAT_FORWARD);
+        nat_expire(nat, t);
+        REQUIRE_EQ_INT(nat_flow_count(nat), 1);
+    }
+    /* Then silence: gone 30 s after the last one. */
+    nat_expire(nat, S(35980) + S(30) - 1);
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    nat_expire(nat, S(35980) + S(30));
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    fx_done();
+}
+
+TEST(nat_table_shorter_timeout_expires_on_time)
+{
+    struct nat *nat = fx_nat(16);
+
+    /* Established (2 h), then reset: 10 s from the RST, through nat_expire(). */
+    p.len = pb_tcp(p.b, GA, 40000, R1, 80, NAT_TCP_SYN, 1, 0, 0);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+    p.len = pb_tcp(p.b, R1, 80, WAN_ADDR, 40000, NAT_TCP_SYN | NAT_TCP_ACK, 9, 2, 0);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, 0), NAT_FORWARD);
+    p.len = pb_tcp(p.b, GA, 40000, R1, 80, NAT_TCP_ACK, 2, 10, 0);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+    p.len = pb_tcp(p.b, R1, 80, WAN_ADDR, 40000, NAT_TCP_RST, 10, 0, 0);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, S(100)), NAT_FORWARD);
+    nat_expire(nat, S(110) - 1);
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
+    nat_expire(nat, S(110));
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    fx_done();
+}
+
+TEST(nat_table_expiry_is_exact_for_many_flows)
+{
+    enum { N = 2000 };
+    struct nat *nat = fx_nat(N);
+    static uint32_t last[N];
+    unsigned next_new = 0, next_refresh = 0;
+
+    /* Flow i opens at i * 37 ms; every third is refreshed 20 s later. Packets go
+     * in time order, nat_expire() runs every 777 ms, and after each the count
+     * must be exactly the flows whose last packet is less than 30 s old. */
+    for (uint32_t now = 0; now < 200000; now += 777) {
+        unsigned live = 0;
+        for (;;) {
+            uint32_t t_new = next_new < N ? next_new * 37 : UINT32_MAX;
+            uint32_t t_ref = next_refresh < N ? next_refresh * 37 + S(20) : UINT32_MAX;
+            unsigned i = t_new <= t_ref ? next_new : next_refresh;
+            uint32_t t = t_new <= t_ref ? t_new : t_ref;
+            if (t > now)
+                break;
+            REQUIRE_EQ_INT(udp_out(nat, NET1 + 16 + i % 200, (uint16_t)(2000 + i), t), NAT_FORWARD);
+            last[i] = t;
+            if (t_new <= t_ref)
+                next_new++;
+            else
+                next_refresh += 3;
+        }
+        nat_expire(nat, now);
+        for (unsigned i = 0; i < next_new; i++)
+            live += now < last[i] + S(30);
+        REQUIRE_EQ_INT(nat_flow_count(nat), live);
+    }
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    CHECK_EQ_INT(nat_get_stats(nat)->flows_created, N);
+    fx_done();
+}
