@@ -335,7 +335,7 @@ def assemble(kver, moddir):
     img.chardev("/dev/null", 1, 3, 0o666)
 
     img.file("/init", src=os.path.join(HERE, "init"), mode=0o755)
-    img.file("/usr/share/udhcpc/default.script", src=os.path.join(HERE, "udhcpc.script"), mode=0o755)
+    img.file("/etc/udhcpc/default.script", src=os.path.join(HERE, "udhcpc.script"), mode=0o755)
     img.file("/etc/acpi/PWRF/00000080", data=ACPI_POWER_SCRIPT, mode=0o755)
     for path, text in GUEST_ETC.items():
         img.file(path, data=text)
