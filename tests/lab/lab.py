@@ -28,8 +28,9 @@ networking is refused unless its VM runs inside a lab namespace or says restrict
 import atexit
 import base64
 import codecs
-import functools
 import hashlib
+import importlib.util
+import json
 import os
 import re
 import secrets
@@ -43,8 +44,6 @@ import tempfile
 import threading
 import time
 import traceback
-import json
-import importlib.util
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -564,6 +563,7 @@ class VM:
         self.qmp = None
         self.logfile = lab.logpath(f"{name}.log")
         self.started_at = None
+        self._stopped = False
 
     # NICs: each adds a -netdev and its -device; returns the netdev id (for set_link)
     def nic(self, backend, model="virtio-net-pci", mac=None):
@@ -689,8 +689,9 @@ class VM:
 
     def stop(self):
         """Stops QEMU: kill + wait by its own pid.  Idempotent; runs at Lab teardown."""
-        if self.proc is None:
+        if self.proc is None or self._stopped:
             return
+        self._stopped = True
         if self.qmp:
             self.qmp.close()
             self.qmp = None
@@ -810,11 +811,11 @@ class LinuxGuest(VM):
         return out
 
     def wait_port(self, port, proto="tcp", timeout=10):
-        """Waits until something in the guest listens on port."""
+        """Waits until something in the guest listens on port (run() is a subshell, so
+        `exit` leaves only it)."""
         flag = "-ltn" if proto == "tcp" else "-lun"
-        loops = int(timeout * 10)
-        self.sh(f"i=0; while ! netstat {flag} | grep -q ':{port} '; do "
-                f"i=$((i+1)); [ $i -ge {loops} ] && {{ echo 'nothing listens on {proto}/{port}'; false; break; }}; "
+        self.sh(f"i=0; until netstat {flag} | grep -q ':{port} '; do i=$((i+1)); "
+                f"if [ $i -ge {int(timeout * 10)} ]; then echo 'nothing listens on {proto}/{port}'; exit 1; fi; "
                 f"sleep 0.1; done", timeout + 5)
 
 
@@ -897,6 +898,10 @@ class Lab:
         self.namespaces.append(ns)
         self.defer(ns.close)
         return ns
+
+    def veth(self, ns_a, name_a, ns_b, name_b):
+        """A veth pair between two of this lab's namespaces (see veth())."""
+        veth(ns_a, name_a, ns_b, name_b)
 
     def vm(self, name, **kw):
         vm = VM(self, name, **kw)
