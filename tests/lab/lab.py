@@ -819,6 +819,15 @@ class LinuxGuest(VM):
                 f"sleep 0.1; done", timeout + 5)
 
 
+    def wait_carrier(self, ifname="eth0", up=True, timeout=10):
+        """Waits until the guest's driver reports the link up (or down): after set_link,
+        drivers notice in their own time (e1000 and pcnet32 poll every few seconds)."""
+        want = 1 if up else 0
+        self.sh(f"i=0; until [ \"$(cat /sys/class/net/{ifname}/carrier 2>/dev/null)\" = {want} ]; do "
+                f"i=$((i+1)); if [ $i -ge {int(timeout * 10)} ]; then echo '{ifname} carrier is not {want}'; exit 1; fi; "
+                f"sleep 0.1; done", timeout + 5)
+
+
 def guest_images():
     """(kernel, initrd) of the lab guest: the uncompressed pair when the builder made it
     (much faster to boot under TCG), else vmlinuz and guest.cpio.gz."""
