@@ -263,8 +263,8 @@ class Namespace:
 
     # teardown
     def pids(self):
-        out = run(["ip", "netns", "pids", self.name], check=False).stdout
-        return [int(p) for p in out.split() if p.isdigit()]
+        """Every process whose network namespace this is, started by the lab or not."""
+        return netns_pids(self.name)
 
     def close(self):
         for p in reversed(self.procs):
@@ -272,11 +272,16 @@ class Namespace:
         kill_namespace(self.name, self.lab.log)
 
 
+def netns_pids(name):
+    out = run(["ip", "netns", "pids", name], check=False).stdout
+    return [int(p) for p in out.split() if p.isdigit()]
+
+
 def kill_namespace(name, log=None):
-    """Kills every process left in a namespace, waits for them, deletes it."""
+    """Kills every process left in a namespace, waits for them, deletes it.  The lab's
+    devices in it (taps, veths, bridges) go with it."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        pids = [int(p) for p in run(["ip", "netns", "pids", name], check=False).stdout.split()
-                if p.isdigit()]
+        pids = netns_pids(name)
         for pid in pids:
             try:
                 os.kill(pid, sig)
@@ -572,8 +577,6 @@ class VM:
         "virtio-net-pci,disable-legacy=on"."""
         nid = f"n{len(self.nics)}"
         mac = mac or mac_address(self.lab.name, self.name, nid)
-        if backend.split(",")[0] == "user" and "restrict=on" not in backend and self.ns is None:
-            raise LabError("QEMU user networking outside a lab namespace needs restrict=on")
         self.args += ["-netdev", f"{backend},id={nid}", "-device", f"{model},netdev={nid},mac={mac}"]
         self.nics.append(nid)
         return nid
@@ -614,11 +617,21 @@ class VM:
             argv += ["-append", self.append]
         return argv + self.args
 
+    def check_network_safety(self):
+        """QEMU user networking (slirp) reaches whatever its host reaches: allowed only
+        inside a lab namespace (which has no route out) or with restrict=on."""
+        for flag, value in zip(self.args, self.args[1:]):
+            if flag in ("-netdev", "-nic", "-net") and value.split(",")[0] == "user":
+                if self.ns is None and "restrict=on" not in value.split(","):
+                    raise LabError(f"{self.name}: QEMU user networking outside a lab "
+                                   f"namespace needs restrict=on: {value}")
+
     def start(self, timeout=20):
         """Starts QEMU (inside the namespace if any) and connects the console and QMP.
         QEMU waits for the console connection before it runs the guest (wait=on), so no
         output is lost; socket netdevs that listen are waited for, so that a VM started
         next can connect to them."""
+        self.check_network_safety()
         serial_path = os.path.join(self.lab.rundir, f"{self.name}.ser")
         qmp_path = os.path.join(self.lab.rundir, f"{self.name}.qmp")
         argv = self.argv(serial_path, qmp_path)
@@ -742,7 +755,7 @@ class LinuxGuest(VM):
         from that line, e.g. {"eth0": "10.0.9.57/24"}."""
         if self.proc is None:
             self.start()
-        m = self.wait_for(r"^GUEST-READY(.*)$", timeout)
+        m = self.wait_for(rf"^{READY_MARKER}(.*)$", timeout)
         self.boot_seconds = _now() - self.started_at
         self.ready_line = m.group(0)
         self.lab.log(f"{self.name}: {self.ready_line.strip()} after {self.boot_seconds:.1f}s")
