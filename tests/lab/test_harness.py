@@ -50,8 +50,8 @@ def test_two_guests_socket_link(lab):
     g1.boot()
     g2.boot()
 
-    g1.sh("ping -c 2 -W 2 192.168.77.2")
-    g2.sh("ping -c 2 -W 2 192.168.77.1")
+    g1.sh("ping -c 1 -W 2 192.168.77.2")
+    g2.sh("ping -c 1 -W 2 192.168.77.1")
 
     # busybox nc has no -u (reference/README.md): socat carries the UDP.  g1 answers one
     # datagram with its upper-case copy; g2 sends and prints the answer.
