@@ -156,6 +156,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
     EFI_STATUS st;
 
     InitializeLib(image, systab);
+    /* gnu-efi's AllocatePool() takes the image's data type, EfiLoaderData, which the
+     * kernel is told to keep: our pool memory is temporary, so make it boot services
+     * data, free for the kernel (see the policy in loader.h). */
+    PoolAllocationType = EfiBootServicesData;
     /* The boot manager's 5-minute watchdog: reading a large TFTP root under
      * emulation must not reset the machine. ExitBootServices disarms it anyway. */
     BS->SetWatchdogTimer(0, 0, 0, NULL);
