@@ -127,11 +127,13 @@ static EFI_STATUS kernel_stage(const struct kernel_image *k, struct kernel_place
 {
     EFI_STATUS st = memmap_claim_free(k->lo, k->hi);
     if (EFI_ERROR(st)) {
-        say(L"cannot place the kernel at %lx-%lx: the range stays in use after boot services (%r)",
+        say(L"cannot place the kernel at %lx-%lx: the range stays in use after boot services (%r):",
             k->lo, k->hi - 1, st);
         memmap_print_conflicts(k->lo, k->hi, 1);
         return EFI_LOAD_ERROR;
     }
+    say(L"kernel range %lx-%lx is firmware memory until ExitBootServices:", k->lo, k->hi - 1);
+    memmap_print_conflicts(k->lo, k->hi, 0);
     EFI_PHYSICAL_ADDRESS addr = 0xffffffffULL;
     st = BS->AllocatePages(AllocateMaxAddress, EfiBootServicesData, PAGES(k->hi - k->lo), &addr);
     if (EFI_ERROR(st)) {
@@ -159,8 +161,6 @@ EFI_STATUS kernel_load(struct kernel_place *kp)
     if (!EFI_ERROR(st)) {
         kp->staging = k.lo;
     } else {
-        say(L"kernel range %lx-%lx is in use (%r):", k.lo, k.hi - 1, st);
-        memmap_print_conflicts(k.lo, k.hi, 0);
         st = kernel_stage(&k, kp);
         if (EFI_ERROR(st))
             return st;

@@ -73,7 +73,8 @@ void memmap_print_conflicts(UINT64 base, UINT64 end, int blocking_only);
 /* Is all of [base, end) RAM that is free after ExitBootServices? Pure. */
 int memmap_range_reclaimable(const struct efi_memmap *m, UINT64 base, UINT64 end);
 /* Allocates (as EfiBootServicesData) the free pages in [base, end), so that nothing
- * the loader allocates later lands there; fails unless all of it is reclaimable. */
+ * the loader allocates later lands there; fails, allocating nothing, unless all
+ * of it is reclaimable. */
 EFI_STATUS memmap_claim_free(UINT64 base, UINT64 end);
 /* Converts the map into bi->mem; returns how many regions did not fit. Pure: it
  * calls no firmware service, so it runs after ExitBootServices too. */

@@ -147,6 +147,8 @@ EFI_STATUS memmap_claim_free(UINT64 base, UINT64 end)
     EFI_STATUS st = memmap_prepare(&m);
     if (EFI_ERROR(st))
         return st;
+    if (!memmap_range_reclaimable(&m, base, end))
+        st = EFI_ACCESS_DENIED;         /* checked first: nothing to undo */
     for (UINTN i = 0; i < desc_count(&m) && !EFI_ERROR(st); i++) {
         const EFI_MEMORY_DESCRIPTOR *d = desc_at(&m, i);
         UINT64 d_end = d->PhysicalStart + d->NumberOfPages * EFI_PAGE;
@@ -156,10 +158,6 @@ EFI_STATUS memmap_claim_free(UINT64 base, UINT64 end)
         UINT64 e = d_end < end ? d_end : end;
         st = BS->AllocatePages(AllocateAddress, EfiBootServicesData, (e - a) / EFI_PAGE, &a);
     }
-    if (!EFI_ERROR(st))
-        st = memmap_refresh(&m);
-    if (!EFI_ERROR(st) && !memmap_range_reclaimable(&m, base, end))
-        st = EFI_ACCESS_DENIED;
     FreePool(m.buf);
     FreePool(m.scratch);
     return st;
