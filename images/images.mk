@@ -18,11 +18,11 @@ IMG_VARS := $(IMG_SIZE_MB) $(abspath $(VMGATE_CONF)) \
             $(if $(TFTP_ROOT),$(abspath $(TFTP_ROOT)) $(shell cd '$(TFTP_ROOT)' 2>/dev/null && \
               find . -printf '%P %s %T@\n' | sort | md5sum | cut -c1-32))
 
-build/img.vars: FORCE
+build/vmgate.img.vars: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(IMG_VARS)' | cmp -s - $@ || echo '$(IMG_VARS)' > $@
 
-build/vmgate.img: build/vmgate.efi $(VMGATE_CONF) images/mkimg.sh build/img.vars
+build/vmgate.img: build/vmgate.efi $(VMGATE_CONF) images/mkimg.sh build/vmgate.img.vars
 	IMG_SIZE_MB=$(IMG_SIZE_MB) images/mkimg.sh $@ build/vmgate.efi $(VMGATE_CONF) $(TFTP_ROOT)
 
 .PHONY: run-uefi FORCE

@@ -32,6 +32,7 @@ fi
 
 tmp=$out.tmp
 rm -f "$tmp"
+trap 'rm -f "$tmp" "$tmp.log"' EXIT    # on failure, leave no half-built image
 truncate -s "${size_mb}M" "$tmp"
 
 # GPT: one ESP from 1 MiB to the end. Fixed GUIDs keep rebuilds byte-comparable.
@@ -45,10 +46,16 @@ start=$(echo "$part" | sed -n 's/.*start= *\([0-9]*\).*/\1/p')
 sectors=$(echo "$part" | sed -n 's/.*size= *\([0-9]*\).*/\1/p')
 [ -n "$start" ] && [ -n "$sectors" ] || die "cannot read the partition back from sfdisk"
 
-# FAT32 needs 65525 clusters at least: about 33 MiB with 512-byte clusters.
-if [ $((sectors / 2048)) -ge 36 ]; then fat=32; else fat=16; fi
-mkfs.vfat -F $fat -n VMGATE --invariant -i 766d6774 --offset="$start" -h "$start" \
-  "$tmp" $((sectors / 2)) 2>&1 >/dev/null | { grep -v 'block count mismatch' >&2 || true; }
+# FAT32 needs 65525 clusters at least: about 33 MiB with 512-byte clusters. Below
+# that, mkfs.vfat picks FAT12 or FAT16 itself (UEFI reads all three).
+if [ $((sectors / 2048)) -ge 36 ]; then fatsize="-F 32"; else fatsize=; fi
+if ! mkfs.vfat $fatsize -n VMGATE --invariant -i 766d6774 --offset="$start" -h "$start" \
+     "$tmp" $((sectors / 2)) >"$tmp.log" 2>&1; then
+  cat "$tmp.log" >&2; rm -f "$tmp" "$tmp.log"; die "mkfs.vfat failed"
+fi
+# It warns that the file is larger than the file system it was told to make: expected.
+grep -iv 'mkfs.fat [0-9]\|block count mismatch' "$tmp.log" >&2 || true
+rm -f "$tmp.log"
 
 # mtools addresses the partition as FILE@@BYTE_OFFSET; -D o: overwrite, never ask.
 esp="$tmp@@$((start * 512))"
@@ -66,4 +73,4 @@ if [ -n "$tftp" ]; then
 fi
 
 mv "$tmp" "$out"
-echo "  IMG $out (${size_mb} MiB, GPT + FAT$fat ESP at sector $start${tftp:+, TFTP root from $tftp})"
+echo "  IMG $out (${size_mb} MiB, GPT, ESP at sector $start${tftp:+, TFTP root from $tftp})"
