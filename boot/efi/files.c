@@ -141,7 +141,7 @@ static void tftp_list(struct tftp_walk *w, EFI_FILE_HANDLE dir, const char *pref
         UINTN size = INFO_BUF_SIZE;
         EFI_STATUS st = dir->Read(dir, &size, info);
         if (EFI_ERROR(st)) {
-            say(L"warning: reading a \\tftp directory (%a): %r; rest of it skipped", prefix, st);
+            say(L"warning: reading directory tftp/%a: %r; rest of it skipped", prefix, st);
             w->skipped++;
             return;
         }
@@ -150,7 +150,7 @@ static void tftp_list(struct tftp_walk *w, EFI_FILE_HANDLE dir, const char *pref
         if (is_dot(info->FileName))
             continue;
         if (make_name(name, prefix, info->FileName) < 0) {
-            say(L"warning: skipped \\tftp\\%a%s: name not ASCII or longer than %d bytes",
+            say(L"warning: skipped tftp/%a%s: name not ASCII or longer than %d bytes",
                 prefix, info->FileName, (int)sizeof name - 1);
             w->skipped++;
             continue;
@@ -159,7 +159,7 @@ static void tftp_list(struct tftp_walk *w, EFI_FILE_HANDLE dir, const char *pref
             EFI_FILE_HANDLE sub;
             UINTN len = ascii_len(name);
             if (depth >= TFTP_MAX_DEPTH || len + 2 > sizeof name) {
-                say(L"warning: skipped \\tftp\\%a: nested too deep", name);
+                say(L"warning: skipped tftp/%a: nested too deep", name);
                 w->skipped++;
                 continue;
             }
@@ -167,7 +167,7 @@ static void tftp_list(struct tftp_walk *w, EFI_FILE_HANDLE dir, const char *pref
             name[len + 1] = 0;
             st = dir->Open(dir, &sub, info->FileName, EFI_FILE_MODE_READ, 0);
             if (EFI_ERROR(st)) {
-                say(L"warning: skipped \\tftp\\%a: %r", name, st);
+                say(L"warning: skipped tftp/%a: %r", name, st);
                 w->skipped++;
                 continue;
             }
@@ -176,7 +176,7 @@ static void tftp_list(struct tftp_walk *w, EFI_FILE_HANDLE dir, const char *pref
             continue;
         }
         if (w->bi->n_files >= BOOT_FILES_MAX) {
-            say(L"warning: skipped \\tftp\\%a: more than %d files", name, BOOT_FILES_MAX);
+            say(L"warning: skipped tftp/%a: more than %d files", name, BOOT_FILES_MAX);
             w->skipped++;
             continue;
         }
@@ -216,7 +216,7 @@ static void tftp_read(struct tftp_walk *w, EFI_FILE_HANDLE root, UINT8 *arena)
             f->Close(f);
         }
         if (EFI_ERROR(st)) {
-            say(L"warning: skipped \\tftp\\%a: %r", bf.name, st);
+            say(L"warning: skipped tftp/%a: %r", bf.name, st);
             w->skipped++;
             continue;
         }
