@@ -23,7 +23,12 @@ EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -z noexecstack \
 EFI_SRC := $(wildcard boot/efi/*.c boot/efi/*.S)
 EFI_OBJ := $(patsubst boot/efi/%,$(EFI_B)/%.o,$(basename $(EFI_SRC)))
 
-$(EFI_B)/%.o: boot/efi/%.c
+efi-check:
+	@test -f $(GNUEFI_INC)/efi.h -a -f $(GNUEFI_LIB)/crt0-efi-x86_64.o -a -f $(GNUEFI_LIB)/libgnuefi.a || \
+	  { echo "gnu-efi missing ($(GNUEFI_INC), $(GNUEFI_LIB)): run ./setup first (as root)"; exit 1; }
+.PHONY: efi-check
+
+$(EFI_B)/%.o: boot/efi/%.c | efi-check
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"; $(CC) $(EFI_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -32,7 +37,7 @@ $(EFI_B)/kernel.elf: build/vmgate.elf
 	@mkdir -p $(dir $@)
 	$(OBJCOPY) --strip-debug $< $@
 
-$(EFI_B)/%.o: boot/efi/%.S
+$(EFI_B)/%.o: boot/efi/%.S | efi-check
 	@mkdir -p $(dir $@)
 	@echo "  AS  $<"; $(CC) $(EFI_CFLAGS) -DKERNEL_ELF='"$(EFI_B)/kernel.elf"' -MMD -MP -c $< -o $@
 

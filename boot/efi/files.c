@@ -4,6 +4,7 @@
  * memory; directory listings and paths are temporary (pool memory). */
 #include "loader.h"
 
+#define CONFIG_MAX      (1ULL << 20)    /* a text file of statements: 1 MiB is plenty */
 #define TFTP_DIR        L"\\tftp"
 #define TFTP_MAX_DEPTH  8
 #define TFTP_ALIGN      16ULL
@@ -70,6 +71,10 @@ void config_load(EFI_FILE_HANDLE root, struct boot_info *bi)
     st = file_info(f, info);
     if (EFI_ERROR(st) || (info->Attribute & EFI_FILE_DIRECTORY)) {
         say(L"\\vmgate.conf is not a readable file (%r)", st);
+        goto out;
+    }
+    if (info->FileSize > CONFIG_MAX) {
+        say(L"\\vmgate.conf is %ld bytes, more than a configuration can be; ignored", info->FileSize);
         goto out;
     }
     /* One byte more for a terminating NUL: the kernel gets config_len, but a string
