@@ -6,7 +6,8 @@
  *     firmware used until ExitBootServices (kernel_load.c), possibly its stack, GDT
  *     or page tables;
  *   - firmware may map the pages it allocated for us non-executable (EDK2's
- *     PcdDxeNxMemoryProtectionPolicy can cover EfiLoaderData, where the kernel is).
+ *     PcdDxeNxMemoryProtectionPolicy can cover EfiLoaderData, where the kernel is;
+ *     Debian 12's OVMF does not, but a newer or stricter build may).
  * So before ExitBootServices, handover_prepare() builds an identity map of the first
  * 4 GiB with 2 MiB pages (EfiBootServicesData: the kernel replaces it at once) and
  * copies the trampoline to an EfiLoaderCode page; both lie below 4 GiB and outside

@@ -1,10 +1,11 @@
 /* vmgate's UEFI loader: efi_main reads as the boot order.
  *
  * Firmware (or the UEFI shell) starts this application from the ESP
- * (\EFI\BOOT\BOOTX64.EFI). It loads the kernel embedded in it at 16 MiB, fills a
- * struct boot_info (boot/bootinfo.h) from the load options, \vmgate.conf, the \tftp
- * tree, the ACPI RSDP and the memory map, leaves boot services and enters
- * kernel_entry64 in long mode with interrupts off and %rdi = &boot_info. */
+ * (\EFI\BOOT\BOOTX64.EFI). It loads the kernel embedded in it at its link address
+ * (16 MiB, kernel/kernel.ld), fills a struct boot_info (boot/bootinfo.h) from the
+ * load options, \vmgate.conf, the \tftp tree, the ACPI RSDP and the memory map,
+ * leaves boot services and enters kernel_entry64 in long mode with interrupts off
+ * and %rdi = &boot_info. */
 #include "loader.h"
 
 /* boot_info and the strings it points to, in one alloc_kept() block. */

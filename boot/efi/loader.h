@@ -7,13 +7,19 @@
  * kernel_entry64. See docs/BOOT.md.
  *
  * Memory policy (one rule, used everywhere in the loader):
- *   - what the kernel keeps using after the jump (its image, boot_info, the command
- *     line, the configuration file, the TFTP root) is allocated with alloc_kept():
- *     EfiLoaderData pages below 4 GiB. The memory map handed to the kernel reports
- *     EfiLoaderData as reserved, and these ranges are listed in boot_info.reserved
- *     as well (the kernel's own image excepted: the kernel reserves that itself);
- *   - everything temporary comes from the pool (gnu-efi allocates EfiBootServicesData)
- *     and is usable memory once the kernel runs. */
+ *   - what the kernel keeps using after the jump (boot_info, the command line, the
+ *     configuration file, the TFTP root) is allocated with alloc_kept(): EfiLoaderData
+ *     pages below 4 GiB. The memory map handed to the kernel reports EfiLoaderData
+ *     as reserved, and these ranges are listed in boot_info.reserved as well;
+ *   - the kernel image is EfiLoaderData too when it could be loaded in place; when
+ *     it had to be staged, its final range is firmware memory that the map reports
+ *     usable. Either way its range is in boot_info.reserved (and the kernel reserves
+ *     its own image regardless);
+ *   - everything temporary (pool memory, the staging buffer, the hand-over page
+ *     tables) is EfiBootServicesData, and the loader's image with the trampoline
+ *     EfiLoaderCode: usable memory once the kernel runs, since the kernel never
+ *     returns into the loader and its first instructions leave the loader's stack,
+ *     GDT and page tables. */
 #ifndef VMGATE_EFI_LOADER_H
 #define VMGATE_EFI_LOADER_H
 
