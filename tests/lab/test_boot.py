@@ -85,6 +85,29 @@ def test_uefi_boot(lab):
     g.sh("ping -c 3 -W 2 10.0.7.2")
 
 
+@lab.timeout(90)
+@lab.requires("build")
+def test_static_wan_from_initrd_file_and_command_line(lab):
+    """The configuration file arrives as -initrd, the command line after it wins: a
+    static WAN address from the file answers ping; the LAN network the command line
+    sets replaces the file's."""
+    ns = lab.namespace("wan")
+    ns.tap("tap0", "192.168.51.1/24")
+    port = ns.free_port()
+    gw = Vmgate(lab, ns, config="nic1 nat 10.0.6.0/24",
+                config_file="# vmgate.conf\nnic0 wan 192.168.51.2/24 gw 192.168.51.1\nnic1 nat 10.0.5.0/24\n")
+    gw.nic_tap("tap0")
+    gw.nic_socket_listen(port)
+    gw.start()
+    gw.seen(r"^nic0: address 192\.168\.51\.2 netmask 255\.255\.255\.0 gateway 192\.168\.51\.1$")
+    gw.seen(r"^nic1: nat network 10\.0\.6\.0/24")
+    ping_from(ns, "192.168.51.2")
+    g = lab.linux_vm("guest", ns=ns, net="10.0.6.15/24,gw=10.0.6.2")
+    g.nic_socket_connect(port)
+    g.boot()
+    g.sh("ping -c 2 -W 2 10.0.6.2")
+
+
 @lab.timeout(120)
 @lab.requires("build")
 def test_cable_pulled_and_plugged(lab):

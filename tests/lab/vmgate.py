@@ -51,11 +51,21 @@ class Vmgate:
 
     _markers = itertools.count(1)
 
-    def __init__(self, lab, ns=None, config="", boot="pvh", name="vmgate", memory=256, machine=None):
+    def __init__(self, lab, ns=None, config="", boot="pvh", name="vmgate", memory=256, machine=None,
+                 config_file=None):
+        """config: statements for the kernel command line (PVH) or \\vmgate.conf (UEFI);
+        config_file: text handed over as the -initrd file (PVH), read before the
+        command line."""
         self.lab = lab
         self.boot = boot
         if boot == "pvh":
-            self.vm = lab.vm(name, ns=ns, memory=memory, kernel=ELF, append=config, machine=machine)
+            initrd = None
+            if config_file is not None:
+                initrd = lab.logpath("vmgate-initrd.conf")
+                with open(initrd, "w") as f:
+                    f.write(config_file)
+            self.vm = lab.vm(name, ns=ns, memory=memory, kernel=ELF, append=config, machine=machine,
+                             initrd=initrd)
         elif boot == "uefi":
             img = image_with_config(lab, config)
             self.vm = lab.vm(name, ns=ns, memory=memory, bios=OVMF, machine=machine,
