@@ -46,6 +46,3 @@ $(UNIT_B)/lwip/%.o: $(LWIPDIR)/%.c | setup-check
 	@echo "  CC  $< (unit)"; $(UNIT_CC) $(UNIT_CFLAGS) -w -MMD -MP -c $< -o $@
 
 -include $(UNIT_OBJ:.o=.d) $(UNIT_LWIP_OBJ:.o=.d)
-
-# `make check` is the whole suite; the host unit tests are part of it.
-check: unit
