@@ -226,9 +226,25 @@ static enum nat_verdict from_wan(struct nat *nat, struct nat_pkt *p, uint32_t no
     return pass(nat);
 }
 
+/* Applies the offload facts of nat.h to a parsed packet. */
+static void offload_apply(struct nat_pkt *p, unsigned flags)
+{
+    if ((flags & NAT_CSUM_PARTIAL) &&
+        (p->ip.proto == NAT_PROTO_TCP || p->ip.proto == NAT_PROTO_UDP)) {
+        p->l4.csum_partial = true;
+        p->l4.csum_optional = false;
+    }
+}
+
+enum nat_verdict nat_process(struct nat *nat, uint8_t *pkt, size_t len, int iface, uint32_t now_ms)
+{
+    return nat_process_ex(nat, pkt, len, iface, now_ms, 0);
+}
+
 /* Contract in nat.h. A packet of an existing flow is recognised first: the policy
  * would let it through (see nat_flow_existing()), and this is the common case. */
-enum nat_verdict nat_process(struct nat *nat, uint8_t *pkt, size_t len, int iface, uint32_t now_ms)
+enum nat_verdict nat_process_ex(struct nat *nat, uint8_t *pkt, size_t len, int iface,
+                                uint32_t now_ms, unsigned flags)
 {
     struct nat_pkt p;
     const struct nat_net *net;
@@ -244,6 +260,7 @@ enum nat_verdict nat_process(struct nat *nat, uint8_t *pkt, size_t len, int ifac
     /* lwIP would forward a TTL 0 packet with TTL 255 (its decrement wraps). */
     if (p.ip.ttl == 0)
         return nat_drop(nat, NAT_DROP_MALFORMED);
+    offload_apply(&p, flags);
     if (nat_flow_existing(nat, &p, iface, now_ms) == NAT_FORWARD)
         return NAT_FORWARD;
     if (iface == nat->wan_iface)
@@ -256,12 +273,13 @@ enum nat_verdict nat_process(struct nat *nat, uint8_t *pkt, size_t len, int ifac
 
 /* Contract in nat.h. */
 enum nat_verdict nat_translate_existing(struct nat *nat, uint8_t *pkt, size_t len, int iface,
-                                        uint32_t now_ms)
+                                        uint32_t now_ms, unsigned flags)
 {
     struct nat_pkt p;
 
     if (nat_parse(&p, pkt, len) != NAT_PARSE_OK)
         return NAT_PASS;
+    offload_apply(&p, flags);
     return nat_flow_existing(nat, &p, iface, now_ms);
 }
 

@@ -43,6 +43,9 @@ struct nat_l4 {
     uint8_t *csum_p;             /* the transport checksum; NULL if absent or not quoted */
     bool csum_pseudo;            /* it covers the pseudo-header (TCP, UDP) */
     bool csum_optional;          /* UDP: a stored 0 means "no checksum" */
+    bool csum_partial;           /* checksum offload: the field holds only the folded
+                                    pseudo-header sum, not complemented; whoever
+                                    completes it adds the rest (set by the caller) */
     bool tracked;                /* TCP, UDP, ICMP echo, or another protocol by address:
                                     false for ICMP messages that are neither echo nor a
                                     usable error, and for non-first fragments in quotes */

@@ -59,7 +59,15 @@ static void rewrite(struct nat_ip *ip, const struct nat_l4 *l4, unsigned addr_of
             delta_add(&d_encl, op, port);
         }
     }
-    if (d_l4 && l4->csum_p) {
+    if (l4->csum_partial) {
+        /* Only the pseudo-header is in it: the address change, added as is. */
+        if (l4->csum_p && old != addr) {
+            uint32_t d_addr = 0;
+            delta_add(&d_addr, (uint16_t)(old >> 16), (uint16_t)(addr >> 16));
+            delta_add(&d_addr, (uint16_t)old, (uint16_t)addr);
+            put_be16(l4->csum_p, csum_fold(get_be16(l4->csum_p) + d_addr));
+        }
+    } else if (d_l4 && l4->csum_p) {
         uint16_t c = get_be16(l4->csum_p), nc;
         if (!(l4->csum_optional && c == 0)) {
             nc = csum_apply(c, d_l4);

@@ -6,7 +6,13 @@
  * `encl` is the checksum of a message that encloses the bytes being changed: the
  * ICMP checksum of an error whose quote is rewritten. Every 16-bit word changed
  * under it (addresses, ports, the quote's own checksums) is folded into it as
- * well. NULL when there is none. */
+ * well. NULL when there is none.
+ *
+ * A partial transport checksum (l4->csum_partial: checksum offload, the field
+ * holding the pseudo-header sum that the device or the receiver completes) follows
+ * address changes only, since the pseudo-header is all it holds yet, and is not
+ * complemented. Offload applies to a packet's own TCP or UDP checksum, never to a
+ * quote. */
 #ifndef VMGATE_NAT_REWRITE_H
 #define VMGATE_NAT_REWRITE_H
 
