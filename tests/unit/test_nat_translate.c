@@ -2,7 +2,12 @@
  * compared against a full recomputation. */
 #include "nat_fixture.h"
 
+#include "net/bytes.h"
+#include "net/csum.h"
 #include "net/nat_parse.h"
+#include "net/offload.h"
+
+#include <string.h>
 
 static struct fx_pkt p;
 
@@ -194,25 +199,85 @@ TEST(nat_translate_existing_is_the_fast_path)
 
     /* No flow yet: it does nothing and says so. */
     p.len = pb_udp(p.b, GA, 5353, R1, 53, 30);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT1, 0), NAT_PASS);
+    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT1, 0, 0), NAT_PASS);
     CHECK_EQ_INT(pb_src(p.b), GA);
     REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
 
     p.len = pb_udp(p.b, GA, 5353, R1, 53, 30);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT1, 1), NAT_FORWARD);
+    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT1, 1, 0), NAT_FORWARD);
     CHECK_EQ_INT(pb_src(p.b), WAN_ADDR);
     CHECK_CSUMS(&p);
     p.len = pb_udp(p.b, R1, 53, WAN_ADDR, 5353, 30);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_WAN, 2), NAT_FORWARD);
+    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_WAN, 2, 0), NAT_FORWARD);
     CHECK_EQ_INT(pb_dst(p.b), GA);
 
     /* Anything needing a decision goes the full way: TTL 1, another interface. */
     p.len = pb_udp(p.b, GA, 5353, R1, 53, 30);
     pb_set_ttl(p.b, 1);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT1, 3), NAT_PASS);
+    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT1, 3, 0), NAT_PASS);
     CHECK_EQ_INT(pb_src(p.b), GA);
     p.len = pb_udp(p.b, GA, 5353, R1, 53, 30);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT2, 3), NAT_PASS);
+    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT2, 3, 0), NAT_PASS);
     CHECK_EQ_INT(nat_get_stats(nat)->translated_out, 2);
+    fx_done();
+}
+
+/* Makes pkt's TCP/UDP checksum partial, as a sender using checksum offload leaves
+ * it: the folded pseudo-header sum (length included), not complemented. */
+static void make_partial(struct fx_pkt *q)
+{
+    uint8_t *l4 = q->b + 20, pseudo[12];
+    size_t at = q->b[9] == 6 ? 16 : 6;
+
+    memcpy(pseudo, q->b + 12, 8);
+    pseudo[8] = 0;
+    pseudo[9] = q->b[9];
+    put_be16(pseudo + 10, (uint16_t)(q->len - 20));
+    put_be16(l4 + at, csum_fold(csum_partial(0, pseudo, sizeof pseudo)));
+}
+
+/* What the device does with a partial checksum: sum from the transport header to
+ * the end, the field included, and store the complement (offload_csum_complete). */
+static void complete(struct fx_pkt *q)
+{
+    struct offload o = {.flags = OFFLOAD_NEEDS_CSUM, .csum_start = 20,
+                        .csum_offset = q->b[9] == 6 ? 16 : 6};
+    REQUIRE_EQ_INT(offload_csum_complete(q->b, q->len, &o), 0);
+}
+
+TEST(nat_partial_checksums_follow_the_address_only)
+{
+    struct nat *nat = fx_nat(512);
+
+    for (unsigned round = 0; round < 200; round++) {
+        uint16_t port = (uint16_t)(1024 + round * 97);
+        /* Out, from a port that collides, so the port changes too. */
+        if (round == 0) {
+            p.len = pb_tcp(p.b, GB, 40000, R1, 80, NAT_TCP_SYN, 1, 0, 0);
+            REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+        }
+        p.len = pb_tcp(p.b, GA, 40000, R1, 80, NAT_TCP_ACK, round, 1, 100 + round);
+        make_partial(&p);
+        REQUIRE_EQ_INT(nat_process_ex(nat, p.b, p.len, IF_NAT1, round, NAT_CSUM_PARTIAL),
+                       NAT_FORWARD);
+        REQUIRE(pb_sport(p.b) != 40000);
+        complete(&p);
+        CHECK_CSUMS(&p);
+
+        /* In, UDP, through the fast path's entry. */
+        p.len = pb_udp(p.b, GC, port, R2, 53, round);
+        REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT2, round), NAT_FORWARD);
+        p.len = pb_udp(p.b, R2, 53, WAN_ADDR, pb_sport(p.b), 30 + round);
+        make_partial(&p);
+        REQUIRE_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_WAN, round, NAT_CSUM_PARTIAL),
+                       NAT_FORWARD);
+        CHECK_EQ_INT(pb_dst(p.b), GC);
+        complete(&p);
+        CHECK_CSUMS(&p);
+    }
+    /* The flag means nothing to other protocols. */
+    p.len = pb_icmp_echo(p.b, NAT_ICMP_ECHO_REQUEST, GA, R1, 5, 1, 8);
+    REQUIRE_EQ_INT(nat_process_ex(nat, p.b, p.len, IF_NAT1, 300, NAT_CSUM_PARTIAL), NAT_FORWARD);
+    CHECK_CSUMS(&p);
     fx_done();
 }
