@@ -9,7 +9,8 @@
  *  - nat_flow_count() <= capacity; the table's counters add up;
  *  - PASS and DROP leave the packet untouched; a drop reason is a real one;
  *  - FORWARD leaves a correct IP header checksum, and correct transport
- *    checksums wherever they were correct before; an outbound packet leaves from
+ *    checksums wherever they were correct before (a partial one: the folded
+ *    pseudo-header sum of the new addresses); an outbound packet leaves from
  *    the WAN address, an inbound one goes to a guest host of a NAT network;
  *  - every nat_process() call is counted once in the statistics.
  *
@@ -17,8 +18,9 @@
  *   ctl bits 0-2: interface (0 WAN, 1-2 NAT, 3 host-only, 4-7 none of them);
  *   bit 3: fix the IP header checksum first; bit 4: fix the transport checksum
  *   first (so that mutated packets get past the checks and into the flow code);
- *   bit 5: call nat_expire() after; bits 6-7 = 3: a configuration change chosen by
- *   the first payload byte instead of a packet.
+ *   bit 5: call nat_expire() after; bits 6-7 = 1: the packet's TCP/UDP checksum is
+ *   partial (NAT_CSUM_PARTIAL: checksum offload), = 3: a configuration change
+ *   chosen by the first payload byte instead of a packet.
  *   step: the clock moves by step ms (< 128), (step - 127) s (< 224), or
  *   (step - 223) * 5 min, so every timeout is reachable. */
 #include "fuzz_port.h"
@@ -147,6 +149,23 @@ static uint16_t l4_csum(const uint8_t *p)
     return (p[9] == 17 && c == 0) ? 0xffff : c;
 }
 
+/* The folded pseudo-header sum a partial TCP/UDP checksum holds (offload). */
+static uint16_t pseudo_fold(const uint8_t *p)
+{
+    uint8_t ph[12];
+
+    memcpy(ph, p + 12, 8);
+    ph[8] = 0;
+    ph[9] = p[9];
+    put_be16(ph + 10, (uint16_t)(get_be16(p + 2) - hlen_of(p)));
+    return csum_fold(csum_partial(0, ph, sizeof ph));
+}
+
+static bool is_tcp_udp(const uint8_t *p)
+{
+    return p[9] == 6 || p[9] == 17;
+}
+
 /* True if the transport checksum is there and right (a UDP 0, "none", counts). */
 static bool l4_csum_ok(const uint8_t *p)
 {
@@ -173,14 +192,14 @@ static bool in_nat_host(uint32_t a)
 }
 
 static enum nat_verdict run(struct engine *e, bool fast_first, uint8_t *pkt, size_t len,
-                            int iface, uint32_t now, unsigned record)
+                            int iface, uint32_t now, unsigned flags, unsigned record)
 {
     enum nat_verdict v;
 
     /* Both engines see the same random numbers for the same record. */
     fuzz_random_seed(record + 2);
     if (fast_first) {
-        v = nat_translate_existing(e->nat, pkt, len, iface, now);
+        v = nat_translate_existing(e->nat, pkt, len, iface, now, flags);
         if (v == NAT_FORWARD) {
             e->fast++;
             return v;
@@ -189,7 +208,8 @@ static enum nat_verdict run(struct engine *e, bool fast_first, uint8_t *pkt, siz
             fail("the fast path dropped", record);
     }
     e->calls++;
-    return nat_process(e->nat, pkt, len, iface, now);
+    return flags ? nat_process_ex(e->nat, pkt, len, iface, now, flags)
+                 : nat_process(e->nat, pkt, len, iface, now);
 }
 
 static void check_engine(const struct engine *e, unsigned record)
@@ -247,6 +267,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t ctl = data[0], step = data[1];
         size_t len = (size_t)get_be16(data + 2);
         int iface = ctl & 7;
+        unsigned flags = (ctl >> 6) == 1 ? NAT_CSUM_PARTIAL : 0;
+        bool partial;
         uint8_t *pa, *pb, *orig;
         enum nat_verdict va, vb;
 
@@ -272,16 +294,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data += len, size -= len;
         if ((ctl & 0x08) && len >= 20 && hlen_of(orig) >= 20 && hlen_of(orig) <= len)
             put_be16(orig + 10, ip_csum(orig));
+        partial = flags && ip_header_sane(orig, len) && is_tcp_udp(orig) && l4_csum_off(orig);
         if ((ctl & 0x10) && ip_header_sane(orig, len) && l4_csum_off(orig)) {
-            put_be16(orig + l4_csum_off(orig), l4_csum(orig));
+            put_be16(orig + l4_csum_off(orig), partial ? pseudo_fold(orig) : l4_csum(orig));
             if (ctl & 0x08)
                 put_be16(orig + 10, ip_csum(orig));
         }
         memcpy(pa, orig, len);
         memcpy(pb, orig, len);
 
-        va = run(&a, true, pa, len, iface, now, record);
-        vb = run(&b, false, pb, len, iface, now, record);
+        va = run(&a, true, pa, len, iface, now, flags, record);
+        vb = run(&b, false, pb, len, iface, now, flags, record);
         if (va != vb || memcmp(pa, pb, len) != 0)
             fail("the fast path and nat_process() disagree", record);
         if (va == NAT_DROP && nat_last_drop(a.nat) != nat_last_drop(b.nat))
@@ -298,8 +321,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t tot = get_be16(pa + 2);
             if (!ip_header_sane(pa, len) || ip_csum(pa) != get_be16(pa + 10))
                 fail("forwarded with a wrong IP header checksum", record);
-            if (l4_csum_ok(orig) && !l4_csum_ok(pa))
+            if (partial) {
+                size_t at = l4_csum_off(orig);
+                if (get_be16(orig + at) == pseudo_fold(orig) && get_be16(pa + at) != pseudo_fold(pa))
+                    fail("forwarded with a partial checksum broken by translation", record);
+            } else if (l4_csum_ok(orig) && !l4_csum_ok(pa)) {
                 fail("forwarded with a transport checksum broken by translation", record);
+            }
             if (memcmp(pa + tot, orig + tot, len - tot) != 0)
                 fail("bytes after the IP total length were written", record);
             if (iface == 0 && !in_nat_host(get_be32(pa + 16)))

@@ -13,6 +13,7 @@ WAN, GA, GB, GC, GH = "203.0.113.2", "10.0.2.15", "10.0.2.16", "10.0.3.15", "192
 R1, R2, HOP = "198.51.100.7", "198.51.100.8", "192.0.2.1"
 FIX = 0x18          # fix the IP and transport checksums after mutation
 EXPIRE = 0x20
+PARTIAL = 0x40      # the TCP/UDP checksum is partial (offload); FIX makes it so
 
 
 def ip(a):
@@ -132,6 +133,13 @@ S["config_changes"] = b"".join([
     rec(1, udp(GA, 5000, R1, 53)), config(0), rec(1, udp(GA, 5000, R1, 53)), config(2),
     rec(1, udp(GA, 5000, R1, 53)), config(1), config(4), rec(1, udp(GA, 53, R1, 53)),
     config(5 + 0x40), rec(0, tcp(R1, 1, WAN, 8080, 0x02)),
+])
+S["partial_offload"] = b"".join([
+    rec(1, tcp(GA, 40000, R1, 80, 0x02, 100), ctl=FIX | PARTIAL),
+    rec(1, tcp(GB, 40000, R1, 80, 0x02, 100), ctl=FIX | PARTIAL),
+    rec(0, tcp(R1, 80, WAN, 40000, 0x12, 500, 101), ctl=FIX | PARTIAL),
+    rec(1, udp(GA, 5000, R1, 53, b"x" * 200), ctl=FIX | PARTIAL),
+    rec(0, udp(R1, 53, WAN, 5000, b"y" * 300), ctl=FIX | PARTIAL),
 ])
 S["malformed"] = b"".join([
     rec(1, tcp(GA, 1, R1, 2, 0x02)[:30], ctl=0),
