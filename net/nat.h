@@ -214,6 +214,8 @@ enum nat_drop_reason nat_last_drop(const struct nat *nat);
 /* Expires flows whose time has come. Call about once a second. */
 void nat_expire(struct nat *nat, uint32_t now_ms);
 
+/* The flows in the table: those expired since the last nat_expire() included
+ * (a lookup or nat_expire() removes them; they no longer translate anything). */
 unsigned nat_flow_count(const struct nat *nat);
 /* Calls fn for each flow; for the console. fn must not call into the engine. */
 void nat_foreach_flow(const struct nat *nat, uint32_t now_ms,

@@ -1,6 +1,6 @@
 /* The NAT engine's flow table: a fixed number of flows allocated once, each found
- * from both sides through two hash tables, each on a timer list, and evicted by a
- * stated policy when the table is full.
+ * from both sides through two hash tables, each in a slot of a timing wheel, and
+ * evicted by a stated policy when the table is full.
  *
  * Keys. Both hash tables are keyed by a packet's tuple as it arrives, before
  * translation: the outbound table by (proto, guest addr, guest port, remote addr,
