@@ -3,6 +3,8 @@
 #include "nat_fixture.h"
 
 #include "net/nat_parse.h"
+#include "net/nat_table.h"
+#include "net/siphash.h"
 
 #define S(x) ((uint32_t)(x) * 1000u)
 
@@ -324,4 +326,39 @@ TEST(nat_table_expiry_is_exact_for_many_flows)
     CHECK_EQ_INT(nat_flow_count(nat), 0);
     CHECK_EQ_INT(nat_get_stats(nat)->flows_created, N);
     fx_done();
+}
+
+/* The table alone, with a key the test knows, so that it can make keys collide as
+ * an attacker who knew the key could: the chain stops at NAT_CHAIN_MAX. */
+TEST(nat_table_chains_are_bounded)
+{
+    static struct nat_table t;
+    struct nat_stats stats = {0};
+    struct siphash_key key = {0x1111, 0x2222};
+    unsigned inserted = 0, refused = 0;
+
+    REQUIRE_EQ_INT(nat_table_init(&t, 64, &key, &stats), 0);
+    for (uint32_t a = 1; inserted + refused < NAT_CHAIN_MAX + 4 && a < 1000000; a++) {
+        /* Out key (6, a, 1, R1, 80): keep those that land in bucket 0. */
+        uint64_t w0 = (uint64_t)a << 32 | R1;
+        uint64_t w1 = (uint64_t)1 << 48 | (uint64_t)80 << 32 | 6;
+        struct nat_flow *f;
+        if ((siphash13_u64x2(&key, w0, w1) & t.mask) != 0)
+            continue;
+        f = nat_table_get(&t, 0);
+        REQUIRE(f != NULL);
+        *f = (struct nat_flow){.proto = 6, .int_addr = a, .int_port = 1, .rem_addr = R1,
+                               .rem_port = 80, .ext_addr = WAN_ADDR, .ext_port = (uint16_t)a};
+        if (nat_table_insert(&t, f, NAT_TIMER_TCP_SYN_SENT, 0) == 0)
+            inserted++;
+        else
+            refused++;
+    }
+    CHECK_EQ_INT(inserted, NAT_CHAIN_MAX);
+    CHECK_EQ_INT(refused, 4);
+    CHECK_EQ_INT(t.count, NAT_CHAIN_MAX);
+    CHECK_EQ_INT(stats.flows_created, NAT_CHAIN_MAX);
+    nat_table_flush(&t);
+    CHECK_EQ_INT(t.count, 0);
+    nat_table_free(&t);
 }
