@@ -122,6 +122,8 @@ static void setup_natnet(const struct cfg_natnet *nn)
     char a[16];
     kprintf("natnet %s: network %s/%u on %u NICs, gateway .2\n", nn->name,
             cfg_ip4_str(nn->net, a), nn->prefix, n);
+    if (dnsrelay_glue_attach(br, 1) == 0)
+        kprintf("natnet %s: dns relay at .3\n", nn->name);
     status_changed(br);
 }
 

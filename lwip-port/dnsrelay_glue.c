@@ -318,8 +318,6 @@ int dnsrelay_glue_attach(struct netif *nif, int nat_network)
         ip4_addr_set_u32(&di->serve, lwip_htonl((addr & mask) + CFG_NAT_HOST_DNS));
         if (alias_add(nif, &di->serve, DNSRELAY_PORT) != 0)
             return -ENOSPC;
-        /* The alias answers ARP only for frames that pass through it. */
-        nif->input = alias_netif_input;
     }
     g.n_ifaces++;
     return 0;
@@ -372,7 +370,12 @@ static void cmd_dns(int argc, char **argv)
         const struct dns_iface *di = &g.iface[i];
         struct nic *n = nicif_nic(di->nif);
         ip4addr_ntoa_r(di->nat ? &di->serve : netif_ip4_addr(di->nif), a, sizeof a);
-        kprintf(" %s %s:53 (%s)", n ? n->name : "?", a, di->nat ? "nat" : "host-only");
+        /* A NAT Network's bridge is no NIC: it goes by its lwIP name. */
+        if (n)
+            kprintf(" %s", n->name);
+        else
+            kprintf(" %c%c", di->nif->name[0], di->nif->name[1]);
+        kprintf(" %s:53 (%s)", a, di->nat ? "nat" : "host-only");
     }
     kprintf("%s\n", g.n_ifaces ? "" : " nowhere");
     kprintf("pending %u of %u\n", g.relay.pending, DNSRELAY_MAX_PENDING);

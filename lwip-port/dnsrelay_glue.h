@@ -33,9 +33,9 @@
 int dnsrelay_glue_init(const struct vmgate_config *cfg);
 
 /* Serves guests on nif: at its network's .3 if nat_network (adding the service
- * alias and routing nif's frames through alias_netif_input so the alias answers
- * ARP), else at nif's own address. Returns 0, or -ENOSPC when no room is left (for
- * the interface or its alias). */
+ * alias; nif's frames must pass through alias_netif_input, as appliance.c and
+ * bridge.c arrange, for the alias to answer ARP), else at nif's own address.
+ * Returns 0, or -ENOSPC when no room is left (for the interface or its alias). */
 int dnsrelay_glue_attach(struct netif *nif, int nat_network);
 
 /* The WAN is wan and its address may have changed (call once when the WAN is set
