@@ -12,8 +12,12 @@
  *    checksums wherever they were correct before (a partial one: the folded
  *    pseudo-header sum of the new addresses); an outbound packet leaves from
  *    the WAN address, an inbound one goes to a guest host of a NAT network;
- *  - every nat_process() call is counted once in the statistics.
+ *  - every nat_process() call is counted once in the statistics;
+ *  - the console's view (nat_foreach_flow) agrees with nat_flow_count() and shows
+ *    only flows between a NAT guest and the WAN address, with timeouts in range.
  *
+ * Input: [capacity][record]...: the engines hold 1 + capacity % 32 flows (small,
+ * so that eviction and refusal are reached).
  * Record: [ctl][step][len_hi][len_lo][len bytes]
  *   ctl bits 0-2: interface (0 WAN, 1-2 NAT, 3 host-only, 4-7 none of them);
  *   bit 3: fix the IP header checksum first; bit 4: fix the transport checksum
@@ -33,8 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CAPACITY 64
+#define CAPACITY_MAX 32
 #define PKT_MAX  2048
+#define TIMEOUT_MAX (7200u * 1000u)
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 #define WAN_ADDR  IP4(203, 0, 113, 2)
@@ -56,7 +61,8 @@ static const struct nat_rule rules[] = {
 };
 
 static uint32_t resolved = IP4(10, 0, 2, 16);
-static bool filter_on;
+static unsigned filter_mode;            /* 0: off, 1: a few ports, 2: every port */
+static unsigned capacity;
 
 static uint32_t resolver(void *ctx, int iface)
 {
@@ -69,7 +75,9 @@ static bool port_filter(void *ctx, uint8_t proto, uint16_t port)
 {
     (void)ctx;
     (void)proto;
-    return filter_on && (port == 53 || port == 67 || port == 69 || (port & 0xff) == 0x11);
+    if (filter_mode == 2)
+        return true;
+    return filter_mode == 1 && (port == 53 || port == 67 || port == 69 || (port & 0xff) == 0x11);
 }
 
 static void fail(const char *what, unsigned record)
@@ -87,7 +95,7 @@ struct engine {
 static void engine_setup(struct engine *e)
 {
     fuzz_random_seed(1);
-    e->nat = nat_create(CAPACITY);
+    e->nat = nat_create(capacity);
     e->calls = e->fast = 0;
     if (!e->nat)
         abort();
@@ -223,8 +231,35 @@ static void check_engine(const struct engine *e, unsigned record)
     if (counted != e->calls + e->fast)
         fail("a packet counted twice or not at all", record);
     live = s->flows_created - s->flows_expired - s->flows_evicted - s->flows_flushed;
-    if (nat_flow_count(e->nat) > CAPACITY || live != nat_flow_count(e->nat))
+    if (nat_flow_count(e->nat) > capacity || live != nat_flow_count(e->nat))
         fail("flow count beyond capacity or counters that do not add up", record);
+}
+
+struct view {
+    unsigned n;
+    bool bad;
+};
+
+static void view_flow(void *ctx, const struct nat_flow_info *f)
+{
+    struct view *v = ctx;
+
+    v->n++;
+    if (!in_nat_host(f->int_addr) || (f->ext_addr != WAN_ADDR && f->ext_addr != WAN_OTHER) ||
+        f->expires_in_ms > TIMEOUT_MAX || (f->iface != 1 && f->iface != 2) ||
+        (f->proto != 6 && f->tcp_state != NAT_TCP_NONE) ||
+        (f->proto == 6 && (f->tcp_state == NAT_TCP_NONE || f->tcp_state > NAT_TCP_CLOSE)))
+        v->bad = true;
+}
+
+/* The console's view against the engine's own count and the policy. */
+static void check_view(const struct engine *e, uint32_t now, unsigned record)
+{
+    struct view v = {0};
+
+    nat_foreach_flow(e->nat, now, view_flow, &v);
+    if (v.n != nat_flow_count(e->nat) || v.bad)
+        fail("the console's view of the flows is wrong", record);
 }
 
 static void config_change(struct engine *a, struct engine *b, uint8_t what)
@@ -241,7 +276,7 @@ static void config_change(struct engine *a, struct engine *b, uint8_t what)
             if (nat_del_rule(nat, rules[what / 6 % 3].name) != 0)
                 (void)nat_add_rule(nat, &rules[what / 6 % 3]);
             break;
-        case 4: filter_on = !filter_on; break;
+        case 4: filter_mode = (filter_mode + 1) % 3; break;
         case 5: resolved = (what & 0x40) ? 0 : IP4(10, 0, 2, (what & 0x3f) + 4); break;
         }
         /* The toggles are shared: apply them once. */
@@ -256,7 +291,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t now = 0;
     unsigned record = 0;
 
-    filter_on = false;
+    if (size < 1)
+        return 0;
+    capacity = 1 + data[0] % CAPACITY_MAX;
+    data++, size--;
+    filter_mode = 0;
     resolved = IP4(10, 0, 2, 16);
     engine_setup(&a);
     engine_setup(&b);
@@ -315,8 +354,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (va != NAT_FORWARD) {
             if (memcmp(pa, orig, len) != 0)
                 fail("a packet not forwarded was changed", record);
-            if (va == NAT_DROP && (unsigned)nat_last_drop(a.nat) >= NAT_DROP_REASONS)
-                fail("a drop reason out of range", record);
+            if (va == NAT_DROP && ((unsigned)nat_last_drop(a.nat) >= NAT_DROP_REASONS ||
+                                   strcmp(nat_drop_reason_name(nat_last_drop(a.nat)), "unknown") == 0))
+                fail("a drop reason out of range or without a name", record);
         } else {
             size_t tot = get_be16(pa + 2);
             if (!ip_header_sane(pa, len) || ip_csum(pa) != get_be16(pa + 10))
@@ -344,6 +384,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             nat_expire(b.nat, now);
             if (nat_flow_count(a.nat) != nat_flow_count(b.nat))
                 fail("the engines expire differently", record);
+            check_view(&a, now, record);
         }
         check_engine(&a, record);
         check_engine(&b, record);

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of tests/fuzz/fuzz_nat.c into tests/fuzz/corpus/fuzz_nat/:
-a few short sessions, one idea per file, in the target's record format
-([ctl][step][len_hi][len_lo][packet]). Packets carry correct checksums, and ctl asks
+a few short sessions, one idea per file, in the target's format (a capacity byte,
+then records [ctl][step][len_hi][len_lo][packet]). Packets carry correct checksums, and ctl asks
 the target to fix them again after mutation (bits 3 and 4).
 
-    python3 tests/fuzz/fuzz_nat_seeds.py
+    python3 tests/fuzz/nat_seeds.py
 """
 import os
 import struct
@@ -148,9 +148,25 @@ S["malformed"] = b"".join([
     rec(0, icmp_err(3, 3, R1, WAN, udp(WAN, 1, R1, 2)[:24])),
 ])
 
+S["table_full"] = b"".join(
+    [rec(1, udp(GA, 6000 + i, R1, 53)) for i in range(3)] +
+    [rec(0, udp(R1, 53, WAN, 6000))] +
+    [rec(1, udp(GB, 7000 + i, R2, 53)) for i in range(3)] +
+    [rec(0, udp(R2, 53, WAN, 7000 + i)) for i in range(3)] +
+    [rec(1, tcp(GC, 8000, R1, 80, 0x02))])
+S["full_quote"] = b"".join([
+    rec(1, tcp(GA, 40000, R1, 80, 0x02, 100)),
+    rec(0, icmp_err(11, 0, HOP, WAN, tcp(WAN, 40000, R1, 80, 0x02, 100))),
+    rec(1, udp(GA, 5000, R1, 53)),
+    rec(0, icmp_err(3, 3, R1, WAN, udp(WAN, 5000, R1, 53))),
+    config(4), config(4), rec(1, udp(GB, 5001, R1, 53)),
+])
+# The capacity byte: 4 flows for the table seeds, the most (32) for the others.
+CAPACITY = {"table_full": 3}
+
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "fuzz_nat")
 os.makedirs(here, exist_ok=True)
 for name, data in S.items():
     with open(os.path.join(here, name), "wb") as f:
-        f.write(data)
+        f.write(bytes([CAPACITY.get(name, 31)]) + data)
 print("wrote %d seeds to %s" % (len(S), here))
