@@ -47,10 +47,12 @@ TEST(nat_table_udp_assured_180s)
     REQUIRE(fx_flow(nat, NAT_PROTO_UDP, GA, 5000, S(1), &fi));
     CHECK(fi.assured);
     CHECK_EQ_INT(fi.expires_in_ms, S(180));
-    nat_expire(nat, S(181) - 1);
+    nat_expire(nat, S(100));
     CHECK_EQ_INT(nat_flow_count(nat), 1);
     /* Once assured, a guest-only datagram still restarts the longer timeout. */
     REQUIRE_EQ_INT(udp_out(nat, GA, 5000, S(100)), NAT_FORWARD);
+    nat_expire(nat, S(181));
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
     nat_expire(nat, S(280) - 1);
     CHECK_EQ_INT(nat_flow_count(nat), 1);
     nat_expire(nat, S(280));
@@ -67,23 +69,23 @@ TEST(nat_table_icmp_and_other_timeouts)
     p.len = pb_icmp_echo(p.b, NAT_ICMP_ECHO_REPLY, R1, WAN_ADDR, 5, 1, 8);
     REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, 10), NAT_FORWARD);
     p.len = pb_gre(p.b, GA, R1, 8);                             /* unanswered: 30 s */
-    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 20), NAT_FORWARD);
     p.len = pb_gre(p.b, GB, R2, 8);                             /* answered: 600 s */
-    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 20), NAT_FORWARD);
     p.len = pb_gre(p.b, R2, WAN_ADDR, 8);
-    REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, 0), NAT_FORWARD);
+    REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, 20), NAT_FORWARD);
     CHECK_EQ_INT(nat_flow_count(nat), 3);
 
-    nat_expire(nat, S(30) - 1);
+    nat_expire(nat, S(30) + 9);
     CHECK_EQ_INT(nat_flow_count(nat), 3);
-    nat_expire(nat, S(30));                                     /* the unanswered GRE */
-    CHECK_EQ_INT(nat_flow_count(nat), 2);
     nat_expire(nat, S(30) + 10);                                /* the echo */
+    CHECK_EQ_INT(nat_flow_count(nat), 2);
+    nat_expire(nat, S(30) + 20);                                /* the unanswered GRE */
     CHECK_EQ_INT(nat_flow_count(nat), 1);
-    CHECK(fx_flow(nat, 47, GB, 0, S(30) + 10, NULL));
-    nat_expire(nat, S(600) - 1);
+    CHECK(fx_flow(nat, 47, GB, 0, S(30) + 20, NULL));
+    nat_expire(nat, S(600) + 19);
     CHECK_EQ_INT(nat_flow_count(nat), 1);
-    nat_expire(nat, S(600));
+    nat_expire(nat, S(600) + 20);
     CHECK_EQ_INT(nat_flow_count(nat), 0);
     CHECK_EQ_INT(nat_get_stats(nat)->flows_expired, 3);
     fx_done();

@@ -74,10 +74,12 @@ TEST(nat_tcp_syn_sent_expires_after_120s)
     struct nat *nat = fx_nat(16);
 
     REQUIRE_EQ_INT(out(nat, SYN, 100, 0, 0, 0), NAT_FORWARD);
-    nat_expire(nat, S(120) - 1);
+    nat_expire(nat, S(60));
     CHECK_EQ_INT(nat_flow_count(nat), 1);
     /* A retransmitted SYN restarts it. */
     REQUIRE_EQ_INT(out(nat, SYN, 100, 0, 0, S(60)), NAT_FORWARD);
+    nat_expire(nat, S(120));
+    CHECK_EQ_INT(nat_flow_count(nat), 1);
     nat_expire(nat, S(180) - 1);
     CHECK_EQ_INT(nat_flow_count(nat), 1);
     nat_expire(nat, S(180));
@@ -148,7 +150,7 @@ TEST(nat_tcp_close_from_guest)
     fx_done();
 }
 
-TEST(nat_tcp_close_from_remote_and_timeouts)
+TEST(nat_tcp_close_from_remote_close_wait_60s)
 {
     struct nat *nat = fx_nat(16);
 
@@ -157,12 +159,22 @@ TEST(nat_tcp_close_from_remote_and_timeouts)
     CHECK_EQ_INT(state(nat, 10, NULL), NAT_TCP_FIN_WAIT);
     REQUIRE_EQ_INT(out(nat, ACK, 101, 502, 0, 11), NAT_FORWARD);
     CHECK_EQ_INT(state(nat, 11, NULL), NAT_TCP_CLOSE_WAIT);
-    /* CLOSE_WAIT lasts 60 s. */
     nat_expire(nat, 11 + S(60) - 1);
     CHECK_EQ_INT(state(nat, 11 + S(60) - 1, NULL), NAT_TCP_CLOSE_WAIT);
+    nat_expire(nat, 11 + S(60));
+    CHECK_EQ_INT(nat_flow_count(nat), 0);
+    fx_done();
+}
+
+TEST(nat_tcp_last_ack_30s)
+{
+    struct nat *nat = fx_nat(16);
+
+    handshake(nat);
+    REQUIRE_EQ_INT(in(nat, FIN | ACK, 501, 101, 0, 10), NAT_FORWARD);
+    REQUIRE_EQ_INT(out(nat, ACK, 101, 502, 0, 11), NAT_FORWARD);
     REQUIRE_EQ_INT(out(nat, FIN | ACK, 101, 502, 0, S(50)), NAT_FORWARD);
     CHECK_EQ_INT(state(nat, S(50), NULL), NAT_TCP_LAST_ACK);
-    /* LAST_ACK lasts 30 s. */
     nat_expire(nat, S(80) - 1);
     CHECK_EQ_INT(nat_flow_count(nat), 1);
     nat_expire(nat, S(80));
