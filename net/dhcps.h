@@ -37,9 +37,10 @@
  *    its binding. Only the address offered or bound to that client can be
  *    declined. A reserved address cannot be held away from its owner; its DECLINE
  *    is counted and its binding ends, nothing more.
- *  - Reply destinations (RFC 2131 4.1): through a relay (giaddr set) to the relay's
- *    port 67; a NAK otherwise to 255.255.255.255:68; to ciaddr:68 when the client
- *    has an address (renewing, rebinding, inform); everything else to
+ *  - Reply destinations (RFC 2131 4.1): through a relay (giaddr set, on this
+ *    network: others are refused) to the relay's port 67; a NAK otherwise to
+ *    255.255.255.255:68; to ciaddr:68 when the client has an address on this
+ *    network (renewing, rebinding, inform); everything else to
  *    255.255.255.255:68, whatever the broadcast flag says (every client accepts a
  *    broadcast; a unicast to an address the client does not have yet would need
  *    the glue to bypass ARP).
@@ -174,7 +175,8 @@ struct dhcps_lease_info {
 };
 
 /* A reply and where it goes. dst_ip 0xffffffff means the broadcast address on the
- * network's own link. */
+ * network's own link; any other destination is an address on the network, so a
+ * reply is always sent on the network's own interface. */
 struct dhcps_reply {
     uint8_t buf[DHCPS_REPLY_MAX];
     size_t len;

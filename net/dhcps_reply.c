@@ -90,15 +90,19 @@ static void add_params(struct dhcps *s, struct dhcp_builder *b, struct added *a,
         add_param(s, b, a, prl[i], host);
 }
 
-/* Where the reply goes (RFC 2131 4.1, simplified as dhcps.h says). */
-static void set_destination(const struct dhcp_msg *q, enum reply_kind kind, struct dhcps_reply *r)
+/* Where the reply goes (RFC 2131 4.1, simplified as dhcps.h says). Every unicast
+ * destination is on the server's own network (a relay elsewhere was refused), so
+ * the glue can always send on the network's own interface; a client naming a
+ * ciaddr from elsewhere gets a broadcast. */
+static void set_destination(const struct dhcps *s, const struct dhcp_msg *q, enum reply_kind kind,
+                            struct dhcps_reply *r)
 {
     r->broadcast = false;
     r->dst_port = DHCP_CLIENT_PORT;
     if (q->hdr.giaddr) {
         r->dst_ip = q->hdr.giaddr;
         r->dst_port = DHCP_SERVER_PORT;
-    } else if (kind != REPLY_NAK && q->hdr.ciaddr) {
+    } else if (kind != REPLY_NAK && q->hdr.ciaddr && table_in_net(s, q->hdr.ciaddr)) {
         r->dst_ip = q->hdr.ciaddr;
     } else {
         r->dst_ip = 0xffffffffu;
@@ -185,6 +189,6 @@ int reply_build(struct dhcps *s, enum reply_kind kind, uint32_t yiaddr,
     if (relay && dhcp_build_opt(&b, DHCP_OPT_RELAY_AGENT, relay, relay_len))
         return -ENOSPC;
     r->len = dhcp_build_finish(&b);
-    set_destination(q, kind, r);
+    set_destination(s, q, kind, r);
     return 0;
 }

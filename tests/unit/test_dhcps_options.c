@@ -202,6 +202,23 @@ TEST(dhcps_broadcast_flag_is_echoed)
     dhcps_destroy(s);
 }
 
+/* A client in SELECTING with a stray ciaddr from elsewhere: its ACK cannot be
+ * unicast there (the network's interface has no route), so it is broadcast. */
+TEST(dhcps_unicast_only_within_the_network)
+{
+    test_nat_config(&cfg);
+    struct dhcps *s = test_server(&cfg, 0);
+    cmsg_begin(&m, DHCPREQUEST, 1, 1);
+    cmsg_ciaddr(&m, IP4(172, 16, 0, 9));
+    cmsg_opt_ip(&m, DHCP_OPT_SERVER_ID, NAT_GW);
+    cmsg_opt_ip(&m, DHCP_OPT_REQUESTED_IP, IP4(10, 0, 2, 15));
+    cmsg_end(&m);
+    REQUIRE_EQ_INT(test_send(s, &m, true, 0, &r, &reply), DHCPACK);
+    CHECK(r.broadcast);
+    CHECK_EQ_INT(r.dst_ip, BCAST);
+    dhcps_destroy(s);
+}
+
 TEST(dhcps_relay_gets_the_reply_and_option_82_back)
 {
     test_nat_config(&cfg);
