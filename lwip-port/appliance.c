@@ -3,6 +3,7 @@
  * command line statement overrides the file's. */
 #include "appliance.h"
 #include "nicif.h"
+#include "dhcps_glue.h"
 #include "../drivers/nic.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
@@ -68,6 +69,16 @@ static void setup_wan(struct nic *n, const struct cfg_nic *c)
     }
 }
 
+/* The network's DHCP server, unless the configuration turned it off. */
+static void start_dhcp_server(struct nic *n, struct netif *nif, const struct cfg_nic *c)
+{
+    if (!c->dhcp_server)
+        return;
+    int rc = dhcps_glue_attach(nif, c, &cfg, (int)n->index);
+    if (rc)
+        kprintf("%s: DHCP server not started (error %d)\n", n->name, rc);
+}
+
 /* A NAT network: vmgate is .2 of it (VirtualBox's layout). */
 static void setup_nat(struct nic *n, const struct cfg_nic *c)
 {
@@ -83,6 +94,7 @@ static void setup_nat(struct nic *n, const struct cfg_nic *c)
     kprintf("%s: nat network %s/%u, gateway .2\n", n->name, cfg_ip4_str(c->addr, a), c->prefix);
     netif_set_status_callback(nif, status_changed);
     status_changed(nif);
+    start_dhcp_server(n, nif, c);
 }
 
 static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
@@ -97,6 +109,7 @@ static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
     }
     netif_set_status_callback(nif, status_changed);
     status_changed(nif);
+    start_dhcp_server(n, nif, c);
 }
 
 static void setup_nic(struct nic *n, const struct cfg_nic *c)
