@@ -201,6 +201,20 @@ err_open:
     return rc;
 }
 
+void dhcps_glue_detach(struct netif *nif)
+{
+    struct glue_server *g = server_of_netif(nif);
+    if (!g)
+        return;
+    dhcps_destroy(g->srv);
+    *g = servers[--n_servers];
+    if (n_servers == 0 && pcb) {
+        sys_untimeout(glue_tick, NULL);
+        udp_remove(pcb);
+        pcb = NULL;
+    }
+}
+
 uint32_t dhcps_glue_first_lease(void *ctx, int iface)
 {
     struct glue_server *g = server_of_iface(iface);

@@ -4,7 +4,10 @@
  * without help: ip4_input accepts a limited broadcast on any netif that is up with
  * an address, and skips its source check for 0.0.0.0 because LWIP_DHCP makes
  * IP_ACCEPT_LINK_LAYER_ADDRESSING 1. Datagrams to port 67 on other netifs (the
- * WAN) are dropped and counted: vmgate serves only its own networks. */
+ * WAN) are dropped and counted: vmgate serves only its own networks. The IPv4
+ * input hook runs before all this: whatever sits there (NAT) must let through
+ * datagrams from 0.0.0.0 and to 255.255.255.255, port 67, on the networks
+ * vmgate serves. */
 #ifndef VMGATE_DHCPS_GLUE_H
 #define VMGATE_DHCPS_GLUE_H
 
@@ -24,6 +27,10 @@
  * (nif has one already), -ENOSPC (CFG_MAX_NICS servers) or -ENOMEM. */
 int dhcps_glue_attach(struct netif *nif, const struct cfg_nic *nic_cfg,
                       const struct vmgate_config *cfg, int nic_index);
+
+/* Stops nif's server and forgets its leases; the last one out closes the PCB and
+ * the timer. Nothing happens if nif has none. */
+void dhcps_glue_detach(struct netif *nif);
 
 /* The NAT engine's guest resolver (nat_set_guest_resolver in net/nat.h): the
  * lowest bound address on the network of the netif whose netif->num is iface, or
