@@ -3,6 +3,8 @@
  * command line statement overrides the file's. */
 #include "appliance.h"
 #include "nicif.h"
+#include "bridge.h"
+#include "alias.h"
 #include "dhcps_glue.h"
 #include "../drivers/nic.h"
 #include "../kernel/console.h"
@@ -15,6 +17,7 @@
 #include "lwip/stats.h"
 
 #include <string.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static struct vmgate_config cfg;
@@ -41,11 +44,13 @@ static uint32_t prefix_mask(uint8_t prefix)
 static void status_changed(struct netif *nif)
 {
     struct nic *n = nicif_nic(nif);
+    char name[8];
+    snprintf(name, sizeof name, "%c%c", nif->name[0], nif->name[1]);
     char a[16], m[16], g[16];
     ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof a);
     ip4addr_ntoa_r(netif_ip4_netmask(nif), m, sizeof m);
     ip4addr_ntoa_r(netif_ip4_gw(nif), g, sizeof g);
-    kprintf("%s: address %s netmask %s gateway %s%s\n", n ? n->name : "?", a, m, g,
+    kprintf("%s: address %s netmask %s gateway %s%s\n", n ? n->name : name, a, m, g,
             dhcp_supplied_address(nif) ? " (dhcp)" : "");
 }
 
@@ -92,9 +97,32 @@ static void setup_nat(struct nic *n, const struct cfg_nic *c)
     }
     char a[16];
     kprintf("%s: nat network %s/%u, gateway .2\n", n->name, cfg_ip4_str(c->addr, a), c->prefix);
+    nif->input = alias_netif_input;
     netif_set_status_callback(nif, status_changed);
     status_changed(nif);
     start_dhcp_server(n, nif, c);
+}
+
+/* A NAT Network: every NIC that names it becomes a port of one bridge, and vmgate
+ * is .2 on the bridge, so the guests behind those NICs share one subnet. */
+static void setup_natnet(const struct cfg_natnet *nn)
+{
+    struct nic *ports[BRIDGE_MAX_PORTS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < nic_count() && n < BRIDGE_MAX_PORTS; i++)
+        if (cfg.nic[i].role == CFG_NIC_NATNET && strcmp(cfg.nic[i].net_name, nn->name) == 0)
+            ports[n++] = nic_get(i);
+    if (n == 0)
+        return;                                 /* declared, but no NIC joins it */
+    ip4_addr_t addr = ip4(nn->net + 2);
+    ip4_addr_t mask = ip4(prefix_mask(nn->prefix));
+    struct netif *br = bridge_create(nn->name, ports, n, &addr, &mask);
+    if (!br)
+        return;
+    char a[16];
+    kprintf("natnet %s: network %s/%u on %u NICs, gateway .2\n", nn->name,
+            cfg_ip4_str(nn->net, a), nn->prefix, n);
+    status_changed(br);
 }
 
 static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
@@ -129,10 +157,11 @@ static void setup_nic(struct nic *n, const struct cfg_nic *c)
         kprintf("%s: off (cable pulled)\n", n->name);
         break;
     case CFG_NIC_NATNET:
+        break;                                  /* set up with its network, below */
     case CFG_NIC_INTNET:
         n->admin_up = false;
-        kprintf("%s: %s '%s' is not supported by this build yet; NIC left down\n", n->name,
-                c->role == CFG_NIC_NATNET ? "natnet" : "intnet", c->net_name);
+        kprintf("%s: intnet '%s' is not supported by this build yet; NIC left down\n", n->name,
+                c->net_name);
         break;
     case CFG_NIC_UNSET:
         break;
@@ -164,6 +193,8 @@ void appliance_init(const struct boot_info *bi)
     print_config();
     for (unsigned i = 0; i < nic_count(); i++)
         setup_nic(nic_get(i), &cfg.nic[i]);
+    for (unsigned i = 0; i < cfg.n_natnets; i++)
+        setup_natnet(&cfg.natnet[i]);
 }
 
 int appliance_poll(void)
@@ -206,6 +237,12 @@ static void cmd_ifconfig(int argc, char **argv)
                 (unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
                 (unsigned long long)n->stats.tx_dropped, (unsigned long long)n->stats.tx_errors,
                 (unsigned long long)n->stats.link_changes);
+        if (n->caps || n->stats.tx_lent || n->stats.sw_segmented || n->stats.sw_csum)
+            kprintf("      offload caps %#x: rx gso %llu csum-partial %llu, tx gso %llu lent %llu, "
+                    "software segmented %llu checksummed %llu\n", (unsigned)n->caps,
+                    (unsigned long long)n->stats.rx_gso, (unsigned long long)n->stats.rx_csum_partial,
+                    (unsigned long long)n->stats.tx_gso, (unsigned long long)n->stats.tx_lent,
+                    (unsigned long long)n->stats.sw_segmented, (unsigned long long)n->stats.sw_csum);
     }
 }
 SHELL_COMMAND("ifconfig", "show NICs, addresses and counters", cmd_ifconfig);

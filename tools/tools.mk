@@ -1,4 +1,4 @@
 # `make run`: boot vmgate on its default configuration (tools/vmgate-run --help).
 # RUN_ARGS passes options through, e.g. make run RUN_ARGS="--wan-tap tap0 --lans 2".
-run: build/vmgate.elf
+run: all
 	tools/vmgate-run $(RUN_ARGS)

@@ -1,0 +1,124 @@
+"""vmgate as a lab VM: boots build/vmgate.elf (qemu -kernel, PVH) or build/vmgate.img
+(OVMF), and drives its serial console.
+
+    gw = Vmgate(lab, ns, config="nic1 nat")
+    wan = gw.nic_tap("tap0")                # nic0
+    lan = gw.nic_socket_listen(port)        # nic1
+    gw.start()                              # waits for "vmgate: ready"
+    addr = gw.wan_dhcp_address()
+    print(gw.cmd("ifconfig"))
+"""
+import itertools
+import os
+import re
+import shutil
+import subprocess
+
+import lab as labmod
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ELF = os.path.join(ROOT, "build", "vmgate.elf")
+IMG = os.path.join(ROOT, "build", "vmgate.img")
+OVMF = "/usr/share/ovmf/OVMF.fd"
+IPV4 = r"\d+\.\d+\.\d+\.\d+"
+
+
+def esp_offset(img):
+    """Byte offset of the image's EFI system partition (its first partition)."""
+    out = subprocess.run(["sfdisk", "-d", img], check=True, capture_output=True, text=True).stdout
+    m = re.search(r"start=\s*(\d+)", out)
+    if not m:
+        raise labmod.LabError(f"no partition in {img}:\n{out}")
+    return int(m.group(1)) * 512
+
+
+def image_with_config(lab, config):
+    """A private copy of build/vmgate.img whose \\vmgate.conf holds `config`
+    (statements; ';' or newlines), so a UEFI test can choose its configuration."""
+    img = lab.logpath("vmgate.img")
+    shutil.copyfile(IMG, img)
+    conf = lab.logpath("vmgate.conf")
+    with open(conf, "w") as f:
+        f.write(config.replace(";", "\n") + "\n")
+    subprocess.run(["mcopy", "-o", "-i", f"{img}@@{esp_offset(img)}", conf, "::vmgate.conf"],
+                   check=True, capture_output=True)
+    return img
+
+
+class Vmgate:
+    """One vmgate VM. NICs are numbered in the order they are added: the first is
+    nic0, vmgate's WAN by default."""
+
+    _markers = itertools.count(1)
+
+    def __init__(self, lab, ns=None, config="", boot="pvh", name="vmgate", memory=256, machine=None,
+                 config_file=None):
+        """config: statements for the kernel command line (PVH) or \\vmgate.conf (UEFI);
+        config_file: text handed over as the -initrd file (PVH), read before the
+        command line."""
+        self.lab = lab
+        self.boot = boot
+        if boot == "pvh":
+            initrd = None
+            if config_file is not None:
+                initrd = lab.logpath("vmgate-initrd.conf")
+                with open(initrd, "w") as f:
+                    f.write(config_file)
+            self.vm = lab.vm(name, ns=ns, memory=memory, kernel=ELF, append=config, machine=machine,
+                             initrd=initrd)
+        elif boot == "uefi":
+            img = image_with_config(lab, config)
+            self.vm = lab.vm(name, ns=ns, memory=memory, bios=OVMF, machine=machine,
+                             args=["-drive", f"file={img},format=raw,if=virtio"])
+        else:
+            raise ValueError(boot)
+
+    def nic(self, *a, **kw):
+        return self.vm.nic(*a, **kw)
+
+    def nic_tap(self, *a, **kw):
+        return self.vm.nic_tap(*a, **kw)
+
+    def nic_socket_listen(self, *a, **kw):
+        return self.vm.nic_socket_listen(*a, **kw)
+
+    def start(self, timeout=None):
+        """Starts the VM and waits for `vmgate: ready` (OVMF takes longer)."""
+        self.vm.start()
+        self.vm.wait_for(r"^vmgate: ready$", timeout or (120 if self.boot == "uefi" else 60))
+        return self
+
+    def wait_for(self, pattern, timeout=30, **kw):
+        return self.vm.wait_for(pattern, timeout, **kw)
+
+    def seen(self, pattern):
+        """The first match of pattern anywhere in the console so far (boot lines that
+        came before the point wait_for() has reached), or an error naming it."""
+        m = re.search(pattern, self.vm.console.text, re.M)
+        if not m:
+            raise labmod.LabError(f"{pattern!r} not on the console:\n" + self.vm.console.tail(30))
+        return m
+
+    def wan_dhcp_address(self, nic="nic0", timeout=40):
+        """The address nic0 took by DHCP, as vmgate announces it."""
+        rx = rf"^{nic}: address ({IPV4}) netmask {IPV4} gateway {IPV4} \(dhcp\)$"
+        m = re.search(rx, self.vm.console.text, re.M) or self.vm.wait_for(rx, timeout)
+        return m.group(1)
+
+    def cmd(self, line, timeout=15):
+        """Runs one console command and returns its output (the lines between the
+        command and an echoed marker)."""
+        marker = f"__END_{next(self._markers)}__"
+        start = len(self.vm.console.text)
+        self.vm.console.note(f"cmd: {line}")
+        self.vm.write(line + "\r")
+        self.vm.write(f"echo {marker}\r")
+        m = self.vm.wait_for(rf"^{marker}$", timeout)
+        text = self.vm.console.text[start:m.start()]
+        lines = text.split("\n")
+        # Drop the echoed command line and the prompt with the echoed marker command.
+        out = [l for l in lines if not l.startswith("vmgate> ") and l != line]
+        return "\n".join(out).strip("\n")
+
+    def set_link(self, nid, up):
+        self.vm.set_link(nid, up)
