@@ -258,10 +258,16 @@ static void print_lease(void *ctx, const struct dhcps_lease_info *l)
 
 static void print_counters(const struct dhcps_stats *st)
 {
+    bool any = false;
     kprintf("  rx:");
-    for (unsigned t = 1; t <= DHCP_TYPE_MAX; t++)
-        if (st->rx[t])
+    for (unsigned t = 1; t <= DHCP_TYPE_MAX; t++) {
+        if (st->rx[t]) {
             kprintf(" %s %llu", dhcp_type_name(t), (unsigned long long)st->rx[t]);
+            any = true;
+        }
+    }
+    if (!any)
+        kprintf(" none");
     kprintf("; tx: OFFER %llu ACK %llu NAK %llu\n", (unsigned long long)st->tx[DHCPOFFER],
             (unsigned long long)st->tx[DHCPACK], (unsigned long long)st->tx[DHCPNAK]);
     kprintf("  requests: selecting %llu init-reboot %llu renewing %llu rebinding %llu; "
