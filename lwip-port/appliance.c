@@ -137,6 +137,9 @@ static void setup_natnet(const struct cfg_natnet *nn)
     if (dnsrelay_glue_attach(br, 1) == 0)
         kprintf("natnet %s: dns relay at .3\n", nn->name);
     status_changed(br);
+    /* The first port's configuration stands for the network (config_finalize gave
+     * every port the natnetwork's address and DHCP setting). */
+    start_dhcp_server(ports[0], br, &cfg.nic[ports[0]->index]);
 }
 
 static void setup_hostonly(struct nic *n, const struct cfg_nic *c)

@@ -73,6 +73,7 @@ static int fill_config(struct dhcps_config *d, const struct cfg_nic *n,
     d->net = n->addr & prefix_mask(n->prefix);
     switch (n->role) {
     case CFG_NIC_NAT:
+    case CFG_NIC_NATNET:                        /* config_finalize copied the network in */
         d->server_ip = d->net + CFG_NAT_HOST_GW;
         d->router = d->server_ip;
         d->dns[0] = d->net + CFG_NAT_HOST_DNS;
@@ -88,7 +89,12 @@ static int fill_config(struct dhcps_config *d, const struct cfg_nic *n,
     d->n_dns = 1;
     for (unsigned i = 0; i < cfg->n_hosts && d->n_hosts < DHCPS_MAX_HOSTS; i++) {
         const struct cfg_dhcp_host *h = &cfg->host[i];
-        if (h->nic != nic_index)
+        /* A NAT Network is one broadcast domain over several NICs: a reservation
+         * made on any of its ports is the network's. */
+        bool same_natnet = n->role == CFG_NIC_NATNET && h->nic >= 0 && h->nic < CFG_MAX_NICS &&
+                           cfg->nic[h->nic].role == CFG_NIC_NATNET &&
+                           strcmp(cfg->nic[h->nic].net_name, n->net_name) == 0;
+        if (h->nic != nic_index && !same_natnet)
             continue;
         struct dhcps_host *o = &d->hosts[d->n_hosts++];
         memcpy(o->mac, h->mac, 6);
