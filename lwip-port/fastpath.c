@@ -14,15 +14,15 @@
  *
  * Partial checksums: a frame from a device with checksum offload may carry in its
  * TCP/UDP checksum field only the pseudo-header sum, which the next device completes
- * over header and data. The engine updates full checksums; the fast path hands it
- * the field in that form and turns it back, keeping only the address changes (the
- * port bytes are summed by the device anyway). */
+ * over header and data; the engine is told (NAT_CSUM_PARTIAL) and updates such a
+ * field for the address change only. */
 #include "fastpath.h"
 #include "nicif.h"
 #include "alias.h"
 #include "nat_glue.h"
 #include "../net/bytes.h"
 #include "../net/csum.h"
+#include "../net/nat.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 
@@ -56,42 +56,11 @@ static int is_local_or_group(u32_t dst_n)
     return alias_is_address(dst_n);
 }
 
-/* The TCP/UDP checksum field of a frame whose checksum the device is to complete,
- * or NULL. */
-static u8_t *partial_field(struct nic_frame *f, const u8_t *ip, size_t ihl, u16_t iplen)
+/* Does the frame carry a partial TCP/UDP checksum, for the device to complete? */
+static bool csum_partial_l4(const struct nic_frame *f, const u8_t *ip, size_t ihl)
 {
-    if (!(f->off.flags & OFFLOAD_NEEDS_CSUM) || (ip[9] != 6 && ip[9] != 17))
-        return NULL;
-    size_t field = (size_t)f->off.csum_start + f->off.csum_offset;
-    if (f->off.csum_start != ETH_HLEN + ihl || field + 2 > ETH_HLEN + (size_t)iplen)
-        return NULL;
-    return f->data + field;
-}
-
-/* The engine's verdict on the frame, its partial checksum kept partial. */
-static enum nat_verdict nat_frame(struct nic_frame *f, u8_t *ip, size_t ihl, u16_t iplen, int iface)
-{
-    u8_t *field = partial_field(f, ip, ihl, iplen);
-    u8_t *l4 = ip + ihl;
-    u16_t sport = 0, dport = 0;
-    if (field) {
-        sport = get_be16(l4);
-        dport = get_be16(l4 + 2);
-        u16_t s = get_be16(field);
-        /* One's complement has two zeros and the engine reads a UDP checksum of 0
-         * as "none": give it the other zero. */
-        put_be16(field, (u16_t)~(s == 0xffff ? 0 : s));
-    }
-    enum nat_verdict v = nat_process(nat_glue_engine(), ip, iplen, iface, sys_now());
-    if (field) {
-        /* The engine folded the port changes in too; the device will sum the new
-         * ports itself, so take them out again. */
-        u16_t c = get_be16(field);
-        c = csum_update16(c, get_be16(l4), sport);
-        c = csum_update16(c, get_be16(l4 + 2), dport);
-        put_be16(field, (u16_t)~c);
-    }
-    return v;
+    return (f->off.flags & OFFLOAD_NEEDS_CSUM) && (ip[9] == 6 || ip[9] == 17) &&
+           f->off.csum_start == ETH_HLEN + ihl;
 }
 
 static enum nic_rx_result to_lwip(struct nic *n, struct nic_frame *f, int seen_by_nat)
@@ -121,7 +90,8 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
 
     *handled = true;
     int seen = nat_glue_handles(in);
-    if (seen && nat_frame(f, ip, ihl, iplen, in->num) == NAT_DROP) {
+    unsigned flags = csum_partial_l4(f, ip, ihl) ? NAT_CSUM_PARTIAL : 0;
+    if (seen && nat_process_ex(nat_glue_engine(), ip, iplen, in->num, sys_now(), flags) == NAT_DROP) {
         fastpath_stats.dropped++;
         return NIC_RX_DONE;
     }
