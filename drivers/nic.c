@@ -232,3 +232,10 @@ int nic_poll_all(int budget_per_nic)
         total += nics[i]->ops->poll(nics[i], budget_per_nic);
     return total;
 }
+
+void nic_flush_all(void)
+{
+    for (unsigned i = 0; i < n_nics; i++)
+        if (nics[i]->ops->flush)
+            nics[i]->ops->flush(nics[i]);
+}

@@ -65,6 +65,11 @@ struct nic_ops {
     int (*transmit_frame)(struct nic *n, struct nic_frame *f);
     /* Takes back a receive buffer it lent (see enum nic_rx_result). */
     void (*rx_recycle)(struct nic *n, void *buf);
+    /* Tells the device about everything queued since the last flush. Transmit
+     * functions only queue: one notification per pass of the main loop costs far
+     * less than one per frame (a notification is a trip into the hypervisor).
+     * Optional. */
+    void (*flush)(struct nic *n);
 };
 
 struct nic_stats {
@@ -122,5 +127,7 @@ int nic_transmit(struct nic *n, struct pbuf *p);
 enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f);
 /* Polls every open NIC; returns the number of frames received. */
 int nic_poll_all(int budget_per_nic);
+/* Flushes every NIC's queued transmissions and refilled receive buffers. */
+void nic_flush_all(void);
 
 #endif

@@ -33,6 +33,7 @@
 #define VNET_BIG_BUF    (17 * 4096)            /* >= HEADROOM + 65562 */
 #define VNET_BIG_COUNT  128                    /* big buffers posted: 8.5 MiB */
 #define VNET_TX_COPY    2048
+#define VNET_KICK_BATCH 32                     /* notify at least this often in a burst */
 
 struct vnet_rxbuf {
     uint8_t *mem;                              /* the frame starts at mem + HEADROOM */
@@ -135,8 +136,9 @@ static int vnet_transmit(struct nic *n, struct pbuf *p)
         v->tx_free[v->n_tx_free++] = s;
         return -ENOBUFS;
     }
-    virtq_kick(&v->txq);
-    return 0;
+    if (v->txq.added >= VNET_KICK_BATCH)
+        virtq_kick(&v->txq);
+    return 0;                                  /* else notified by vnet_flush */
 }
 
 static int vnet_transmit_frame(struct nic *n, struct nic_frame *f)
@@ -156,8 +158,9 @@ static int vnet_transmit_frame(struct nic *n, struct nic_frame *f)
         v->tx_free[v->n_tx_free++] = s;
         return -ENOBUFS;
     }
-    virtq_kick(&v->txq);
-    return 0;
+    if (v->txq.added >= VNET_KICK_BATCH)
+        virtq_kick(&v->txq);
+    return 0;                                  /* else notified by vnet_flush */
 }
 
 static void read_rx_header(const struct vnet *v, const uint8_t *hdr, struct offload *o)
@@ -215,8 +218,14 @@ static int vnet_poll(struct nic *n, int budget)
         if (nic_receive(n, &f) == NIC_RX_DONE)
             vnet_post_rx(v, b);
     }
-    virtq_kick(&v->rxq);
     return got;
+}
+
+static void vnet_flush(struct nic *n)
+{
+    struct vnet *v = n->priv;
+    virtq_kick(&v->txq);
+    virtq_kick(&v->rxq);
 }
 
 static int vnet_open(struct nic *n)
@@ -230,6 +239,7 @@ static const struct nic_ops vnet_ops = {
     .poll = vnet_poll,
     .transmit_frame = vnet_transmit_frame,
     .rx_recycle = vnet_rx_recycle,
+    .flush = vnet_flush,
 };
 
 /* Receive buffers: big ones when the device may hand us GSO frames. Each is
@@ -341,6 +351,9 @@ static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
     rc = vnet_alloc_tx(v);
     if (rc)
         goto err_fail;
+    /* Finished transmissions are reclaimed while polling, and when the ring fills:
+     * no interrupt is worth a wake-up for them. */
+    v->txq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
     rc = vnet_fill_rx(v);
     if (rc)
         goto err_fail;

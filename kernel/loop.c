@@ -5,6 +5,7 @@
 #include "irq.h"
 #include "shell.h"
 #include "../lwip-port/appliance.h"
+#include "../drivers/nic.h"
 
 void loop_init(struct boot_info *bi)
 {
@@ -16,6 +17,9 @@ void loop_run(void)
     for (;;) {
         int work = appliance_poll();
         work |= shell_poll();
+        /* Whatever this pass queued (forwarded frames, lwIP's output, refilled
+         * receive buffers) is announced to the devices once, before any halt. */
+        nic_flush_all();
         irq_rearm_pending();
         /* Check for interrupts that came in while we worked with interrupts off,
          * then halt with sti;hlt so one arriving in between still wakes us. */
