@@ -64,25 +64,33 @@ static bool gso_is_tcp4(const struct offload *o)
     return (o->gso_type & ~OFFLOAD_GSO_ECN) == OFFLOAD_GSO_TCPV4;
 }
 
-/* lwIP sees only complete, MTU-sized frames with full checksums. */
-void nic_frame_to_lwip(struct nic *n, struct nic_frame *f)
+/* Finishes a frame's offloads in software and passes the result on: each segment of
+ * a GSO frame, or the frame with its checksum completed, to emit(n, bytes, len).
+ * Counts the work on n; returns -1 (to be counted as an error by the caller) for a
+ * frame that cannot be finished. */
+static int finish_in_software(struct nic *n, struct nic_frame *f,
+                              int (*emit)(void *ctx, uint8_t *bytes, size_t len))
 {
     if (f->off.gso_type != OFFLOAD_GSO_NONE) {
         n->stats.sw_segmented++;
-        if (!gso_is_tcp4(&f->off) ||
-            offload_tcp4_segment(f->data, f->len, &f->off, seg_scratch, sizeof seg_scratch,
-                                 deliver_segment, n) != 0)
-            n->stats.rx_errors++;
-        return;
+        if (!gso_is_tcp4(&f->off))
+            return -1;
+        return offload_tcp4_segment(f->data, f->len, &f->off, seg_scratch, sizeof seg_scratch,
+                                    emit, n) ? -1 : 0;
     }
     if (f->off.flags & OFFLOAD_NEEDS_CSUM) {
         n->stats.sw_csum++;
-        if (offload_csum_complete(f->data, f->len, &f->off) != 0) {
-            n->stats.rx_errors++;
-            return;
-        }
+        if (offload_csum_complete(f->data, f->len, &f->off) != 0)
+            return -1;
     }
-    deliver_copy(n, f->data, f->len);
+    return emit(n, f->data, f->len);
+}
+
+/* lwIP sees only complete, MTU-sized frames with full checksums. */
+void nic_frame_to_lwip(struct nic *n, struct nic_frame *f)
+{
+    if (finish_in_software(n, f, deliver_segment))
+        n->stats.rx_errors++;
 }
 
 enum nic_rx_result nic_receive(struct nic *n, struct nic_frame *f)
@@ -206,22 +214,8 @@ enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f)
             n->stats.tx_gso++;
         return NIC_RX_LENT;
     }
-    if (f->off.gso_type != OFFLOAD_GSO_NONE) {
-        n->stats.sw_segmented++;
-        if (!gso_is_tcp4(&f->off) ||
-            offload_tcp4_segment(f->data, f->len, &f->off, seg_scratch, sizeof seg_scratch,
-                                 transmit_segment, n) != 0)
-            n->stats.tx_errors++;
-        return NIC_RX_DONE;
-    }
-    if (f->off.flags & OFFLOAD_NEEDS_CSUM) {
-        n->stats.sw_csum++;
-        if (offload_csum_complete(f->data, f->len, &f->off) != 0) {
-            n->stats.tx_errors++;
-            return NIC_RX_DONE;
-        }
-    }
-    transmit_bytes(n, f->data, f->len);
+    if (finish_in_software(n, f, transmit_segment))
+        n->stats.tx_errors++;
     return NIC_RX_DONE;
 }
 

@@ -105,20 +105,24 @@ static void write_tx_header(const struct vnet *v, uint8_t *hdr, const struct off
     memcpy(hdr, &h, v->hdr_len);
 }
 
+/* Takes back the slots of finished transmissions; lent buffers go home. */
+static void reclaim_tx(struct vnet *v)
+{
+    uint32_t len;
+    struct vnet_txslot *done;
+    while ((done = virtq_get_used(&v->txq, &len))) {
+        if (done->lent) {
+            done->lent = false;
+            nic_frame_release(&done->frame);
+        }
+        v->tx_free[v->n_tx_free++] = done;
+    }
+}
+
 static struct vnet_txslot *take_slot(struct vnet *v)
 {
-    if (v->n_tx_free == 0) {
-        /* Ring full: reclaim what the device has finished before giving up. */
-        uint32_t len;
-        struct vnet_txslot *done;
-        while ((done = virtq_get_used(&v->txq, &len))) {
-            if (done->lent) {
-                done->lent = false;
-                nic_frame_release(&done->frame);
-            }
-            v->tx_free[v->n_tx_free++] = done;
-        }
-    }
+    if (v->n_tx_free == 0)
+        reclaim_tx(v);                         /* ring full: what has the device finished? */
     return v->n_tx_free ? v->tx_free[--v->n_tx_free] : NULL;
 }
 
@@ -188,16 +192,9 @@ static int vnet_poll(struct nic *n, int budget)
             nic_set_link(n, vnet_link(v));
     }
 
-    uint32_t len;
-    struct vnet_txslot *s;
-    while ((s = virtq_get_used(&v->txq, &len))) {
-        if (s->lent) {
-            s->lent = false;
-            nic_frame_release(&s->frame);
-        }
-        v->tx_free[v->n_tx_free++] = s;
-    }
+    reclaim_tx(v);
 
+    uint32_t len;
     int got = 0;
     struct vnet_rxbuf *b;
     while (got < budget && (b = virtq_get_used(&v->rxq, &len))) {

@@ -100,24 +100,34 @@ static void start_dhcp_server(struct nic *n, struct netif *nif, const struct cfg
         kprintf("%s: DHCP server not started (error %d)\n", n->name, rc);
 }
 
-/* A NAT network: vmgate is .2 of it (VirtualBox's layout). */
-static void setup_nat(struct nic *n, const struct cfg_nic *c)
+/* The netif of an internal network (NAT or host-only) on a NIC, with vmgate at
+ * `self`; service aliases (the DNS relay's .3) answer on it. NULL on failure. */
+static struct netif *add_internal_netif(struct nic *n, uint32_t self, uint8_t prefix)
 {
-    ip4_addr_t addr = ip4(c->addr + 2);
-    ip4_addr_t mask = ip4(prefix_mask(c->prefix));
+    ip4_addr_t addr = ip4(self);
+    ip4_addr_t mask = ip4(prefix_mask(prefix));
     ip4_addr_t gw = ip4(0);
     struct netif *nif = nicif_add(n, &addr, &mask, &gw);
     if (!nif) {
         kprintf("%s: cannot add interface\n", n->name);
-        return;
+        return NULL;
     }
+    nif->input = alias_netif_input;
+    netif_set_status_callback(nif, status_changed);
+    return nif;
+}
+
+/* A NAT network: vmgate is .2 of it (VirtualBox's layout). */
+static void setup_nat(struct nic *n, const struct cfg_nic *c)
+{
+    struct netif *nif = add_internal_netif(n, c->addr + 2, c->prefix);
+    if (!nif)
+        return;
     char a[16];
     kprintf("%s: nat network %s/%u, gateway .2\n", n->name, cfg_ip4_str(c->addr, a), c->prefix);
-    nif->input = alias_netif_input;
     nat_glue_add_net(nif, NAT_NET_NAT, c->addr, c->prefix, 0);
     if (dnsrelay_glue_attach(nif, 1) == 0)
         kprintf("%s: dns relay at .3\n", n->name);
-    netif_set_status_callback(nif, status_changed);
     status_changed(nif);
     start_dhcp_server(n, nif, c);
 }
@@ -151,19 +161,14 @@ static void setup_natnet(const struct cfg_natnet *nn)
     start_dhcp_server(ports[0], br, &cfg.nic[ports[0]->index]);
 }
 
+/* A host-only network: routed to the WAN without NAT, vmgate at its own address. */
 static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
 {
-    ip4_addr_t addr = ip4(c->addr);
-    ip4_addr_t mask = ip4(prefix_mask(c->prefix));
-    ip4_addr_t gw = ip4(0);
-    struct netif *nif = nicif_add(n, &addr, &mask, &gw);
-    if (!nif) {
-        kprintf("%s: cannot add interface\n", n->name);
+    struct netif *nif = add_internal_netif(n, c->addr, c->prefix);
+    if (!nif)
         return;
-    }
     nat_glue_add_net(nif, NAT_NET_HOSTONLY, c->addr & prefix_mask(c->prefix), c->prefix, c->addr);
     dnsrelay_glue_attach(nif, 0);
-    netif_set_status_callback(nif, status_changed);
     status_changed(nif);
     start_dhcp_server(n, nif, c);
 }
@@ -271,34 +276,3 @@ static void cmd_config(int argc, char **argv)
 }
 SHELL_COMMAND("config", "show the running configuration", cmd_config);
 
-static void cmd_ifconfig(int argc, char **argv)
-{
-    for (unsigned i = 0; i < nic_count(); i++) {
-        struct nic *n = nic_get(i);
-        struct netif *nif = nicif_of(n);
-        kprintf("%s: %s mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s%s\n", n->name, n->model,
-                n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->mtu,
-                n->link_up ? "up" : "down", n->admin_up ? "" : " (off)");
-        if (nif) {
-            char a[16], m[16], g[16];
-            kprintf("      inet %s netmask %s gateway %s\n",
-                    ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof a),
-                    ip4addr_ntoa_r(netif_ip4_netmask(nif), m, sizeof m),
-                    ip4addr_ntoa_r(netif_ip4_gw(nif), g, sizeof g));
-        }
-        kprintf("      rx %llu packets %llu bytes %llu dropped %llu errors\n"
-                "      tx %llu packets %llu bytes %llu dropped %llu errors, link changes %llu\n",
-                (unsigned long long)n->stats.rx_packets, (unsigned long long)n->stats.rx_bytes,
-                (unsigned long long)n->stats.rx_dropped, (unsigned long long)n->stats.rx_errors,
-                (unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
-                (unsigned long long)n->stats.tx_dropped, (unsigned long long)n->stats.tx_errors,
-                (unsigned long long)n->stats.link_changes);
-        if (n->caps || n->stats.tx_lent || n->stats.sw_segmented || n->stats.sw_csum)
-            kprintf("      offload caps %#x: rx gso %llu csum-partial %llu, tx gso %llu lent %llu, "
-                    "software segmented %llu checksummed %llu\n", (unsigned)n->caps,
-                    (unsigned long long)n->stats.rx_gso, (unsigned long long)n->stats.rx_csum_partial,
-                    (unsigned long long)n->stats.tx_gso, (unsigned long long)n->stats.tx_lent,
-                    (unsigned long long)n->stats.sw_segmented, (unsigned long long)n->stats.sw_csum);
-    }
-}
-SHELL_COMMAND("ifconfig", "show NICs, addresses and counters", cmd_ifconfig);

@@ -1,0 +1,37 @@
+/* The console's `ifconfig`: every NIC with its addresses and counters. */
+#include "nicif.h"
+#include "../drivers/nic.h"
+#include "../kernel/console.h"
+#include "../kernel/shell.h"
+
+static void cmd_ifconfig(int argc, char **argv)
+{
+    for (unsigned i = 0; i < nic_count(); i++) {
+        struct nic *n = nic_get(i);
+        struct netif *nif = nicif_of(n);
+        kprintf("%s: %s mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s%s\n", n->name, n->model,
+                n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->mtu,
+                n->link_up ? "up" : "down", n->admin_up ? "" : " (off)");
+        if (nif) {
+            char a[16], m[16], g[16];
+            kprintf("      inet %s netmask %s gateway %s\n",
+                    ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof a),
+                    ip4addr_ntoa_r(netif_ip4_netmask(nif), m, sizeof m),
+                    ip4addr_ntoa_r(netif_ip4_gw(nif), g, sizeof g));
+        }
+        kprintf("      rx %llu packets %llu bytes %llu dropped %llu errors\n"
+                "      tx %llu packets %llu bytes %llu dropped %llu errors, link changes %llu\n",
+                (unsigned long long)n->stats.rx_packets, (unsigned long long)n->stats.rx_bytes,
+                (unsigned long long)n->stats.rx_dropped, (unsigned long long)n->stats.rx_errors,
+                (unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
+                (unsigned long long)n->stats.tx_dropped, (unsigned long long)n->stats.tx_errors,
+                (unsigned long long)n->stats.link_changes);
+        if (n->caps || n->stats.tx_lent || n->stats.sw_segmented || n->stats.sw_csum)
+            kprintf("      offload caps %#x: rx gso %llu csum-partial %llu, tx gso %llu lent %llu, "
+                    "software segmented %llu checksummed %llu\n", (unsigned)n->caps,
+                    (unsigned long long)n->stats.rx_gso, (unsigned long long)n->stats.rx_csum_partial,
+                    (unsigned long long)n->stats.tx_gso, (unsigned long long)n->stats.tx_lent,
+                    (unsigned long long)n->stats.sw_segmented, (unsigned long long)n->stats.sw_csum);
+    }
+}
+SHELL_COMMAND("ifconfig", "show NICs, addresses and counters", cmd_ifconfig);
