@@ -1,5 +1,7 @@
-/* The NIC core: registration, statistics, and delivery. Statistics are counted
- * here, not in each driver, so every card reports the same way. */
+/* The NIC core: registration, statistics, delivery, and forwarding of received
+ * frames. Statistics are counted here, not in each driver, so every card reports the
+ * same way. Offloads end here too: a frame with a partial checksum or a GSO frame is
+ * finished in software before it reaches lwIP or a NIC that cannot take it. */
 #include "nic.h"
 #include "../kernel/console.h"
 
@@ -11,6 +13,9 @@
 static struct nic *nics[NIC_MAX];
 static unsigned n_nics;
 
+/* One segment at a time while cutting GSO frames: headers plus a jumbo MSS. */
+static uint8_t seg_scratch[16384];
+
 int nic_register(struct nic *n)
 {
     if (n_nics == NIC_MAX) {
@@ -21,9 +26,11 @@ int nic_register(struct nic *n)
     snprintf(n->name, sizeof n->name, "nic%u", n_nics);
     n->admin_up = true;
     nics[n_nics++] = n;
-    kprintf("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s\n", n->name, n->model,
+    kprintf("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s%s%s\n", n->name, n->model,
             n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5],
-            n->link_up ? "up" : "down");
+            n->link_up ? "up" : "down",
+            n->caps & (NIC_CAP_TX_TSO4 | NIC_CAP_RX_TSO4) ? ", TSO" : "",
+            n->caps & (NIC_CAP_TX_CSUM | NIC_CAP_RX_CSUM) ? ", checksum offload" : "");
     return 0;
 }
 
@@ -32,6 +39,77 @@ unsigned nic_count(void) { return n_nics; }
 struct nic *nic_get(unsigned index)
 {
     return index < n_nics ? nics[index] : NULL;
+}
+
+/* Hands one frame's bytes, copied into a pool pbuf, to the layer above. */
+static void deliver_copy(struct nic *n, const uint8_t *data, uint32_t len)
+{
+    struct pbuf *p = len <= 0xffff ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL) : NULL;
+    if (!p) {
+        n->stats.rx_dropped++;
+        return;
+    }
+    pbuf_take(p, data, (u16_t)len);
+    n->rx(n, p);
+}
+
+static int deliver_segment(void *ctx, uint8_t *seg, size_t len)
+{
+    deliver_copy(ctx, seg, (uint32_t)len);
+    return 0;
+}
+
+static bool gso_is_tcp4(const struct offload *o)
+{
+    return (o->gso_type & ~OFFLOAD_GSO_ECN) == OFFLOAD_GSO_TCPV4;
+}
+
+/* lwIP sees only complete, MTU-sized frames with full checksums. */
+static void frame_to_lwip(struct nic *n, struct nic_frame *f)
+{
+    if (f->off.gso_type != OFFLOAD_GSO_NONE) {
+        n->stats.sw_segmented++;
+        if (!gso_is_tcp4(&f->off) ||
+            offload_tcp4_segment(f->data, f->len, &f->off, seg_scratch, sizeof seg_scratch,
+                                 deliver_segment, n) != 0)
+            n->stats.rx_errors++;
+        return;
+    }
+    if (f->off.flags & OFFLOAD_NEEDS_CSUM) {
+        n->stats.sw_csum++;
+        if (offload_csum_complete(f->data, f->len, &f->off) != 0) {
+            n->stats.rx_errors++;
+            return;
+        }
+    }
+    deliver_copy(n, f->data, f->len);
+}
+
+enum nic_rx_result nic_receive(struct nic *n, struct nic_frame *f)
+{
+    n->stats.rx_packets++;
+    n->stats.rx_bytes += f->len;
+    if (f->off.gso_type != OFFLOAD_GSO_NONE)
+        n->stats.rx_gso++;
+    if (f->off.flags & OFFLOAD_NEEDS_CSUM)
+        n->stats.rx_csum_partial++;
+    if (!n->admin_up || !n->rx) {
+        n->stats.rx_dropped++;
+        return NIC_RX_DONE;
+    }
+    if (n->fastpath) {
+        bool handled = false;
+        enum nic_rx_result r = n->fastpath(n, f, &handled);
+        if (handled)
+            return r;
+    }
+    frame_to_lwip(n, f);
+    return NIC_RX_DONE;
+}
+
+void nic_frame_release(struct nic_frame *f)
+{
+    f->owner->ops->rx_recycle(f->owner, f->buf);
 }
 
 void nic_input(struct nic *n, struct pbuf *p)
@@ -71,6 +149,80 @@ int nic_transmit(struct nic *n, struct pbuf *p)
     n->stats.tx_packets++;
     n->stats.tx_bytes += p->tot_len;
     return 0;
+}
+
+/* Transmits bytes that live outside any pbuf (a received frame, a cut segment):
+ * a PBUF_REF pbuf points at them while the driver copies them. */
+static int transmit_bytes(struct nic *n, uint8_t *data, size_t len)
+{
+    if (len > 0xffff)
+        return -EMSGSIZE;
+    struct pbuf *p = pbuf_alloc(PBUF_RAW, 0, PBUF_REF);
+    if (!p) {
+        n->stats.tx_dropped++;
+        return -ENOMEM;
+    }
+    p->payload = data;
+    p->len = p->tot_len = (u16_t)len;
+    int rc = nic_transmit(n, p);
+    pbuf_free(p);
+    return rc;
+}
+
+static int transmit_segment(void *ctx, uint8_t *seg, size_t len)
+{
+    transmit_bytes(ctx, seg, len);
+    return 0;                                   /* a lost segment is TCP's to repair */
+}
+
+/* Can n send this frame exactly as it is? */
+static bool takes_as_is(const struct nic *n, const struct nic_frame *f)
+{
+    const struct offload *o = &f->off;
+    if ((o->flags & OFFLOAD_NEEDS_CSUM) && !(n->caps & NIC_CAP_TX_CSUM))
+        return false;
+    if (o->gso_type == OFFLOAD_GSO_NONE)
+        return true;
+    if (!gso_is_tcp4(o) || !(n->caps & NIC_CAP_TX_TSO4))
+        return false;
+    return !(o->gso_type & OFFLOAD_GSO_ECN) || (n->caps & NIC_CAP_TX_ECN);
+}
+
+enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f)
+{
+    if (!n->admin_up || !n->link_up) {
+        n->stats.tx_dropped++;
+        return NIC_RX_DONE;
+    }
+    if (takes_as_is(n, f) && n->ops->transmit_frame && f->owner && f->owner->ops->rx_recycle) {
+        if (n->ops->transmit_frame(n, f) != 0) {
+            n->stats.tx_dropped++;
+            return NIC_RX_DONE;
+        }
+        n->stats.tx_packets++;
+        n->stats.tx_bytes += f->len;
+        n->stats.tx_lent++;
+        if (f->off.gso_type != OFFLOAD_GSO_NONE)
+            n->stats.tx_gso++;
+        return NIC_RX_LENT;
+    }
+    if (f->off.gso_type != OFFLOAD_GSO_NONE) {
+        n->stats.sw_segmented++;
+        if (!gso_is_tcp4(&f->off) ||
+            offload_tcp4_segment(f->data, f->len, &f->off, seg_scratch, sizeof seg_scratch,
+                                 transmit_segment, n) != 0)
+            n->stats.tx_errors++;
+        return NIC_RX_DONE;
+    }
+    if (f->off.flags & OFFLOAD_NEEDS_CSUM) {
+        n->stats.sw_csum++;
+        if (offload_csum_complete(f->data, f->len, &f->off) != 0) {
+            n->stats.tx_errors++;
+            return NIC_RX_DONE;
+        }
+    }
+    transmit_bytes(n, f->data, f->len);
+    return NIC_RX_DONE;
 }
 
 int nic_poll_all(int budget_per_nic)

@@ -1,6 +1,17 @@
-/* virtio-net driver: one RX and one TX queue, frame-sized buffers in both, copied
- * to and from lwIP pbufs. The interrupt handler only reads (and so clears) the ISR
- * status; the main loop reclaims, receives and follows the link. */
+/* virtio-net driver: one RX and one TX queue.
+ *
+ * Offloads: where the device offers them, vmgate takes checksum offload and TSO in
+ * both directions, so a guest's 64 KiB TCP segments can cross vmgate whole (the next
+ * device or the host cuts them). Receive buffers are then big enough for a whole GSO
+ * frame (the spec's "at least 65562 bytes" without mergeable buffers), else 2 KiB.
+ *
+ * Buffers: every receive buffer keeps HEADROOM bytes free before the frame, so that
+ * any NIC can write its own transmit header there and send the frame without a copy
+ * (nic_forward_frame lends it; rx_recycle gives it back). Frames from lwIP are copied
+ * into per-slot transmit buffers.
+ *
+ * The interrupt handler only reads (and so clears) the ISR status; the main loop
+ * reclaims, receives and follows the link. */
 #include "virtio.h"
 #include "virtio_net.h"
 #include "nic.h"
@@ -16,17 +27,35 @@
 #include <string.h>
 #include <stdlib.h>
 
-#define VNET_QUEUE_MAX 256
-#define VNET_BUF_SIZE  2048            /* header + 1514-byte frame + VLAN tag, rounded */
+#define VNET_QUEUE_MAX  256
+#define VNET_HEADROOM   16                     /* >= any NIC's transmit header */
+#define VNET_SMALL_BUF  2048                   /* header + 1514 + VLAN tag, rounded */
+#define VNET_BIG_BUF    (17 * 4096)            /* >= HEADROOM + 65562 */
+#define VNET_BIG_COUNT  128                    /* big buffers posted: 8.5 MiB */
+#define VNET_TX_COPY    2048
+
+struct vnet_rxbuf {
+    uint8_t *mem;                              /* the frame starts at mem + HEADROOM */
+};
+
+struct vnet_txslot {
+    uint8_t *copy;                             /* this slot's buffer for copied frames */
+    bool lent;                                 /* in use for a lent frame (below) */
+    struct nic_frame frame;
+};
 
 struct vnet {
     struct nic nic;
     struct virtio_dev vd;
     struct virtq rxq, txq;
     unsigned hdr_len;
-    uint8_t *tx_free[VNET_QUEUE_MAX];  /* TX buffers not in the ring */
+    uint32_t rx_buf_size;
+    unsigned n_rx;
+    struct vnet_rxbuf *rxbufs;
+    struct vnet_txslot *slots;
+    struct vnet_txslot *tx_free[VNET_QUEUE_MAX];
     unsigned n_tx_free;
-    volatile uint8_t isr_bits;         /* set by the interrupt handler */
+    volatile uint8_t isr_bits;                 /* set by the interrupt handler */
 };
 
 static void vnet_irq(int irq, void *arg)
@@ -42,30 +71,106 @@ static bool vnet_link(struct vnet *v)
     return virtio_cfg_read16(&v->vd, VIRTIO_NET_CFG_STATUS) & VIRTIO_NET_S_LINK_UP;
 }
 
-static int vnet_transmit(struct nic *n, struct pbuf *p)
+static bool has(const struct vnet *v, int bit)
+{
+    return v->vd.features & (1ULL << bit);
+}
+
+/* Offers a receive buffer to the device: its header lands just before the frame. */
+static void vnet_post_rx(struct vnet *v, struct vnet_rxbuf *b)
+{
+    uint8_t *hdr = b->mem + VNET_HEADROOM - v->hdr_len;
+    virtq_add_buf(&v->rxq, (uint64_t)hdr, v->rx_buf_size - (VNET_HEADROOM - v->hdr_len), true, b);
+}
+
+static void vnet_rx_recycle(struct nic *n, void *buf)
 {
     struct vnet *v = n->priv;
-    if (p->tot_len > VNET_BUF_SIZE - v->hdr_len)
-        return -EMSGSIZE;
+    vnet_post_rx(v, buf);                      /* kicked at the end of the next poll */
+}
+
+static void write_tx_header(const struct vnet *v, uint8_t *hdr, const struct offload *o)
+{
+    struct virtio_net_hdr h;
+    memset(&h, 0, sizeof h);
+    if (o) {
+        h.flags = o->flags & OFFLOAD_NEEDS_CSUM ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0;
+        h.gso_type = o->gso_type;
+        h.hdr_len = o->hdr_len;
+        h.gso_size = o->gso_size;
+        h.csum_start = o->csum_start;
+        h.csum_offset = o->csum_offset;
+    }
+    memcpy(hdr, &h, v->hdr_len);
+}
+
+static struct vnet_txslot *take_slot(struct vnet *v)
+{
     if (v->n_tx_free == 0) {
         /* Ring full: reclaim what the device has finished before giving up. */
         uint32_t len;
-        uint8_t *done;
-        while ((done = virtq_get_used(&v->txq, &len)))
+        struct vnet_txslot *done;
+        while ((done = virtq_get_used(&v->txq, &len))) {
+            if (done->lent) {
+                done->lent = false;
+                nic_frame_release(&done->frame);
+            }
             v->tx_free[v->n_tx_free++] = done;
-        if (v->n_tx_free == 0)
-            return -ENOBUFS;
+        }
     }
-    uint8_t *buf = v->tx_free[--v->n_tx_free];
-    memset(buf, 0, v->hdr_len);       /* no offloads requested */
-    pbuf_copy_partial(p, buf + v->hdr_len, p->tot_len, 0);
-    int rc = virtq_add_buf(&v->txq, (uint64_t)buf, v->hdr_len + p->tot_len, false, buf);
-    if (rc) {
-        v->tx_free[v->n_tx_free++] = buf;
+    return v->n_tx_free ? v->tx_free[--v->n_tx_free] : NULL;
+}
+
+static int vnet_transmit(struct nic *n, struct pbuf *p)
+{
+    struct vnet *v = n->priv;
+    if (p->tot_len > VNET_TX_COPY - v->hdr_len)
+        return -EMSGSIZE;
+    struct vnet_txslot *s = take_slot(v);
+    if (!s)
+        return -ENOBUFS;
+    write_tx_header(v, s->copy, NULL);
+    pbuf_copy_partial(p, s->copy + v->hdr_len, p->tot_len, 0);
+    if (virtq_add_buf(&v->txq, (uint64_t)s->copy, v->hdr_len + p->tot_len, false, s)) {
+        v->tx_free[v->n_tx_free++] = s;
         return -ENOBUFS;
     }
     virtq_kick(&v->txq);
     return 0;
+}
+
+static int vnet_transmit_frame(struct nic *n, struct nic_frame *f)
+{
+    struct vnet *v = n->priv;
+    if (f->headroom < v->hdr_len)
+        return -ENOTSUP;
+    struct vnet_txslot *s = take_slot(v);
+    if (!s)
+        return -ENOBUFS;
+    uint8_t *hdr = f->data - v->hdr_len;
+    write_tx_header(v, hdr, &f->off);
+    s->lent = true;
+    s->frame = *f;
+    if (virtq_add_buf(&v->txq, (uint64_t)hdr, v->hdr_len + f->len, false, s)) {
+        s->lent = false;
+        v->tx_free[v->n_tx_free++] = s;
+        return -ENOBUFS;
+    }
+    virtq_kick(&v->txq);
+    return 0;
+}
+
+static void read_rx_header(const struct vnet *v, const uint8_t *hdr, struct offload *o)
+{
+    struct virtio_net_hdr h;
+    memset(&h, 0, sizeof h);
+    memcpy(&h, hdr, v->hdr_len);
+    o->flags = h.flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID);
+    o->gso_type = h.gso_type;
+    o->hdr_len = h.hdr_len;
+    o->gso_size = h.gso_size;
+    o->csum_start = h.csum_start;
+    o->csum_offset = h.csum_offset;
 }
 
 static int vnet_poll(struct nic *n, int budget)
@@ -81,27 +186,34 @@ static int vnet_poll(struct nic *n, int budget)
     }
 
     uint32_t len;
-    uint8_t *buf;
-    while ((buf = virtq_get_used(&v->txq, &len)))
-        v->tx_free[v->n_tx_free++] = buf;
+    struct vnet_txslot *s;
+    while ((s = virtq_get_used(&v->txq, &len))) {
+        if (s->lent) {
+            s->lent = false;
+            nic_frame_release(&s->frame);
+        }
+        v->tx_free[v->n_tx_free++] = s;
+    }
 
     int got = 0;
-    while (got < budget && (buf = virtq_get_used(&v->rxq, &len))) {
+    struct vnet_rxbuf *b;
+    while (got < budget && (b = virtq_get_used(&v->rxq, &len))) {
         got++;
-        if (len <= v->hdr_len || len - v->hdr_len > VNET_BUF_SIZE - v->hdr_len) {
+        if (len <= v->hdr_len || len - v->hdr_len > v->rx_buf_size - VNET_HEADROOM) {
             n->stats.rx_errors++;
-        } else {
-            uint16_t flen = (uint16_t)(len - v->hdr_len);
-            struct pbuf *p = pbuf_alloc(PBUF_RAW, flen, PBUF_POOL);
-            if (p) {
-                pbuf_take(p, buf + v->hdr_len, flen);
-                nic_input(n, p);
-            } else {
-                n->stats.rx_dropped++;
-            }
+            vnet_post_rx(v, b);
+            continue;
         }
-        /* The buffer goes straight back to the device. */
-        virtq_add_buf(&v->rxq, (uint64_t)buf, VNET_BUF_SIZE, true, buf);
+        struct nic_frame f = {
+            .data = b->mem + VNET_HEADROOM,
+            .len = len - v->hdr_len,
+            .headroom = VNET_HEADROOM,
+            .owner = n,
+            .buf = b,
+        };
+        read_rx_header(v, b->mem + VNET_HEADROOM - v->hdr_len, &f.off);
+        if (nic_receive(n, &f) == NIC_RX_DONE)
+            vnet_post_rx(v, b);
     }
     virtq_kick(&v->rxq);
     return got;
@@ -109,41 +221,57 @@ static int vnet_poll(struct nic *n, int budget)
 
 static int vnet_open(struct nic *n)
 {
-    return 0;                          /* the rings run from probe on */
+    return 0;                                  /* the rings run from probe on */
 }
 
 static const struct nic_ops vnet_ops = {
     .open = vnet_open,
     .transmit = vnet_transmit,
     .poll = vnet_poll,
+    .transmit_frame = vnet_transmit_frame,
+    .rx_recycle = vnet_rx_recycle,
 };
 
+/* Receive buffers: big ones when the device may hand us GSO frames. Each is
+ * page-aligned and contiguous (the device writes it as one descriptor). */
 static int vnet_fill_rx(struct vnet *v)
 {
-    unsigned n = v->rxq.size;
-    uint8_t *bufs = page_alloc((n * VNET_BUF_SIZE + PAGE_SIZE - 1) / PAGE_SIZE);
-    if (!bufs)
+    bool big = has(v, VIRTIO_NET_F_GUEST_TSO4);
+    v->rx_buf_size = big ? VNET_BIG_BUF : VNET_SMALL_BUF;
+    v->n_rx = big && v->rxq.size > VNET_BIG_COUNT ? VNET_BIG_COUNT : v->rxq.size;
+    v->rxbufs = calloc(v->n_rx, sizeof *v->rxbufs);
+    if (!v->rxbufs)
         return -ENOMEM;
-    for (unsigned i = 0; i < n; i++)
-        virtq_add_buf(&v->rxq, (uint64_t)(bufs + i * VNET_BUF_SIZE), VNET_BUF_SIZE, true,
-                      bufs + i * VNET_BUF_SIZE);
+    unsigned per_alloc = big ? 1 : 64;         /* small buffers: 64 to a 128 KiB run */
+    for (unsigned i = 0; i < v->n_rx; i += per_alloc) {
+        uint8_t *mem = page_alloc((per_alloc * v->rx_buf_size + PAGE_SIZE - 1) / PAGE_SIZE);
+        if (!mem)
+            return -ENOMEM;
+        for (unsigned j = 0; j < per_alloc && i + j < v->n_rx; j++) {
+            v->rxbufs[i + j].mem = mem + j * v->rx_buf_size;
+            vnet_post_rx(v, &v->rxbufs[i + j]);
+        }
+    }
     return 0;
 }
 
 static int vnet_alloc_tx(struct vnet *v)
 {
     unsigned n = v->txq.size;
-    uint8_t *bufs = page_alloc((n * VNET_BUF_SIZE + PAGE_SIZE - 1) / PAGE_SIZE);
-    if (!bufs)
+    v->slots = calloc(n, sizeof *v->slots);
+    uint8_t *bufs = page_alloc((n * VNET_TX_COPY + PAGE_SIZE - 1) / PAGE_SIZE);
+    if (!v->slots || !bufs)
         return -ENOMEM;
-    for (unsigned i = 0; i < n && i < VNET_QUEUE_MAX; i++)
-        v->tx_free[v->n_tx_free++] = bufs + i * VNET_BUF_SIZE;
+    for (unsigned i = 0; i < n; i++) {
+        v->slots[i].copy = bufs + i * VNET_TX_COPY;
+        v->tx_free[v->n_tx_free++] = &v->slots[i];
+    }
     return 0;
 }
 
 static void vnet_read_mac(struct vnet *v)
 {
-    if (v->vd.features & (1ULL << VIRTIO_NET_F_MAC)) {
+    if (has(v, VIRTIO_NET_F_MAC)) {
         for (int i = 0; i < 6; i++)
             v->nic.mac[i] = virtio_cfg_read8(&v->vd, VIRTIO_NET_CFG_MAC + i);
         return;
@@ -154,6 +282,40 @@ static void vnet_read_mac(struct vnet *v)
     v->nic.mac[0] = (uint8_t)((v->nic.mac[0] & 0xfe) | 0x02);
 }
 
+/* The offloads in effect, as NIC capabilities. TSO needs checksum offload in the same
+ * direction (the spec makes the device refuse it otherwise). */
+static uint32_t vnet_caps(const struct vnet *v)
+{
+    uint32_t caps = 0;
+    if (has(v, VIRTIO_NET_F_CSUM)) {
+        caps |= NIC_CAP_TX_CSUM;
+        if (has(v, VIRTIO_NET_F_HOST_TSO4))
+            caps |= NIC_CAP_TX_TSO4;
+        if (has(v, VIRTIO_NET_F_HOST_ECN))
+            caps |= NIC_CAP_TX_ECN;
+    }
+    if (has(v, VIRTIO_NET_F_GUEST_CSUM)) {
+        caps |= NIC_CAP_RX_CSUM;
+        if (has(v, VIRTIO_NET_F_GUEST_TSO4))
+            caps |= NIC_CAP_RX_TSO4;
+    }
+    return caps;
+}
+
+static uint64_t vnet_wanted_features(uint64_t offered)
+{
+    uint64_t want = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS);
+    if (offered & (1ULL << VIRTIO_NET_F_CSUM)) {
+        want |= 1ULL << VIRTIO_NET_F_CSUM;
+        want |= (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_ECN);
+    }
+    if (offered & (1ULL << VIRTIO_NET_F_GUEST_CSUM)) {
+        want |= 1ULL << VIRTIO_NET_F_GUEST_CSUM;
+        want |= (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_ECN);
+    }
+    return want;
+}
+
 static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
 {
     struct vnet *v = calloc(1, sizeof *v);
@@ -162,7 +324,7 @@ static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
     int rc = virtio_pci_init(&v->vd, pd);
     if (rc)
         goto err_free;
-    rc = virtio_negotiate(&v->vd, (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS));
+    rc = virtio_negotiate(&v->vd, vnet_wanted_features(virtio_device_features(&v->vd)));
     if (rc)
         goto err_fail;
     v->hdr_len = v->vd.modern ? VIRTIO_NET_HDR_LEN : VIRTIO_NET_HDR_LEGACY_LEN;
@@ -186,6 +348,7 @@ static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
     vnet_read_mac(v);
     v->nic.model = v->vd.modern ? "virtio-net (modern)" : "virtio-net (legacy)";
     v->nic.mtu = 1500;
+    v->nic.caps = vnet_caps(v);
     v->nic.ops = &vnet_ops;
     v->nic.priv = v;
     if (pd->irq_pin)
@@ -195,6 +358,8 @@ static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
     v->nic.link_up = vnet_link(v);
     return nic_register(&v->nic);
 
+    /* Pages taken for rings and buffers stay allocated on failure: a probe fails
+     * once, at boot, and the device is then left alone. */
 err_fail:
     virtio_fail(&v->vd);
 err_free:

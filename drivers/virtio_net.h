@@ -9,8 +9,10 @@
 #define VIRTIO_NET_F_GUEST_CSUM  1    /* we accept packets with partial checksums */
 #define VIRTIO_NET_F_MTU         3    /* config has the device's maximum MTU */
 #define VIRTIO_NET_F_MAC         5    /* config has the MAC address */
-#define VIRTIO_NET_F_GUEST_TSO4  7
-#define VIRTIO_NET_F_HOST_TSO4   11
+#define VIRTIO_NET_F_GUEST_TSO4  7    /* we accept TCP/IPv4 GSO frames */
+#define VIRTIO_NET_F_GUEST_ECN   9    /* ... with the ECN flag */
+#define VIRTIO_NET_F_HOST_TSO4   11   /* the device takes TCP/IPv4 GSO frames from us */
+#define VIRTIO_NET_F_HOST_ECN    13   /* ... with the ECN flag */
 #define VIRTIO_NET_F_MRG_RXBUF   15
 #define VIRTIO_NET_F_STATUS      16   /* config has the link status */
 
@@ -34,6 +36,10 @@ struct virtio_net_hdr {
     uint16_t csum_offset;
     uint16_t num_buffers;
 } __attribute__((packed));
+
+/* Header flags and GSO types (5.1.6): the same values as struct offload's. */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
 
 #define VIRTIO_NET_HDR_LEGACY_LEN 10
 #define VIRTIO_NET_HDR_LEN        12

@@ -224,6 +224,12 @@ static void cmd_ifconfig(int argc, char **argv)
                 (unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
                 (unsigned long long)n->stats.tx_dropped, (unsigned long long)n->stats.tx_errors,
                 (unsigned long long)n->stats.link_changes);
+        if (n->caps || n->stats.tx_lent || n->stats.sw_segmented || n->stats.sw_csum)
+            kprintf("      offload caps %#x: rx gso %llu csum-partial %llu, tx gso %llu lent %llu, "
+                    "software segmented %llu checksummed %llu\n", (unsigned)n->caps,
+                    (unsigned long long)n->stats.rx_gso, (unsigned long long)n->stats.rx_csum_partial,
+                    (unsigned long long)n->stats.tx_gso, (unsigned long long)n->stats.tx_lent,
+                    (unsigned long long)n->stats.sw_segmented, (unsigned long long)n->stats.sw_csum);
     }
 }
 SHELL_COMMAND("ifconfig", "show NICs, addresses and counters", cmd_ifconfig);

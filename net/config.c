@@ -14,7 +14,16 @@
  *    on a /32, where it is on-link by definition of the setup.
  *  - Every address a host would hold must be outside 0/8, 127/8 and 224/3.
  *  - Names are [A-Za-z0-9._-] and short; "nicN" is not a natnetwork name, because
- *    `natpf nicN` must mean the NIC. */
+ *    `natpf nicN` must mean the NIC. Host names (hostname, dhcp host name) follow
+ *    RFC 1123 (letters, digits, inner hyphens and dots).
+ *  - Numbers and dotted quads have one spelling: decimal, no sign, no leading zero
+ *    (which other parsers read as octal), so what is accepted is what is printed.
+ *  - Two natpf rules may not listen on the same protocol and host port where their
+ *    host addresses overlap (one of them "any", or both equal): the later one could
+ *    never receive anything, so it is refused rather than silently shadowed.
+ *  - A DHCP reservation for a MAC already reserved on that NIC replaces it (last
+ *    wins); one for an address already reserved there for another MAC is refused.
+ *  - Keywords are lower case; MAC hex digits may be either case. */
 #include "config_priv.h"
 
 #include <string.h>
@@ -89,6 +98,25 @@ static bool parse_host_ip(struct cfg_stmt *s, const char *w, uint32_t *out)
 
 /* --- nicN ... ------------------------------------------------------------------ */
 
+/* The WAN's `dns A[,B[,C]]`: a comma-separated list in one word. An empty item
+ * ("a,,b", a trailing comma) is a bad address, not skipped. */
+static bool parse_dns_list(struct cfg_stmt *s, const char *list, struct cfg_nic *n)
+{
+    for (const char *p = list;; ) {
+        char one[CFG_STMT_MAX];
+        size_t len = strcspn(p, ",");
+        if (n->n_dns == CFG_MAX_DNS)
+            return cfg_fail(s, "too many dns servers (max %d)", CFG_MAX_DNS);
+        memcpy(one, p, len);
+        one[len] = '\0';
+        if (!parse_host_ip(s, one, &n->dns[n->n_dns++]))
+            return false;
+        if (p[len] == '\0')
+            return true;
+        p += len + 1;
+    }
+}
+
 /* `wan dhcp` or `wan ADDR/PREFIX gw GW [dns DNS[,DNS...]]` (gw and dns in any
  * order, each once). */
 static bool parse_wan(struct cfg_stmt *s, struct cfg_nic *n)
@@ -122,21 +150,8 @@ static bool parse_wan(struct cfg_stmt *s, struct cfg_nic *n)
         } else if (strcmp(key, "dns") == 0 && !have_dns) {
             if (!val)
                 return cfg_fail(s, "dns needs an address");
-            /* A comma-separated list inside one word: split it here. */
-            const char *p = val;
-            for (;;) {
-                char one[CFG_STMT_MAX];
-                size_t len = strcspn(p, ",");
-                if (n->n_dns == CFG_MAX_DNS)
-                    return cfg_fail(s, "too many dns servers (max %d)", CFG_MAX_DNS);
-                memcpy(one, p, len);
-                one[len] = '\0';
-                if (!parse_host_ip(s, one, &n->dns[n->n_dns++]))
-                    return false;
-                if (p[len] == '\0')
-                    break;
-                p += len + 1;
-            }
+            if (!parse_dns_list(s, val, n))
+                return false;
             have_dns = true;
         } else if (strcmp(key, "gw") == 0 || strcmp(key, "dns") == 0) {
             return cfg_fail(s, "'%s' given twice", key);

@@ -115,7 +115,8 @@ void config_init(struct vmgate_config *c);
  * `dns`, `hostname`), except that a natpf rule name may appear only once per NIC or
  * NAT Network. text need not be NUL-terminated: exactly len bytes are read. Can be
  * called several times on the same c to layer sources (file, then command line).
- * err may be NULL. Returns the number of rejected statements. */
+ * err may be NULL. Uses no heap and about 3 KiB of stack (with newlib's vsnprintf
+ * on top). Returns the number of rejected statements. */
 int config_parse(struct vmgate_config *c, const char *text, size_t len,
                  cfg_error_fn err, void *ctx);
 /* Completes c for n_nics present NICs (at most CFG_MAX_NICS count), in this order:

@@ -1,7 +1,8 @@
 /* Writes a configuration back in its own language: the console shows the running
  * configuration this way, config_finalize() names the statements it drops this way,
  * and the tests check that parsing the text gives the configuration back. Every
- * statement is written in the one spelling the parser accepts for it. */
+ * statement is written in the one spelling the parser accepts for it. Also here:
+ * config_equal(), the comparison that round trip is checked with. */
 #include "config_priv.h"
 
 #include <stdarg.h>

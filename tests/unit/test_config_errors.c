@@ -144,6 +144,8 @@ TEST(config_err_wan)
     EXPECT_REJECT("", "nic0 wan 192.0.2.2/24 gw 192.0.2.1 gw 192.0.2.3", "'gw' given twice");
     EXPECT_REJECT("", "nic0 wan 192.0.2.2/24 dns 1.1.1.1 gw 192.0.2.1 dns 1.0.0.1", "'dns' given twice");
     EXPECT_REJECT("", "nic0 wan 192.0.2.2/24 gw 192.0.2.1 via x", "unexpected 'via'");
+    EXPECT_REJECT("", "nic0 wan 192.0.2.2 gw 192.0.2.1", "missing /PREFIX in '192.0.2.2'");
+    EXPECT_REJECT("", "nic0 wan 192.0.2.2/24x gw 192.0.2.1", "prefix must be 0..32");
     EXPECT_REJECT("", "nic0 wan 192.0.2.2/0 gw 192.0.2.1", "WAN prefix must be 1..32");
     EXPECT_REJECT("", "nic0 wan 192.0.2.0/24 gw 192.0.2.1", "192.0.2.0 is the network address of its /24");
     EXPECT_REJECT("", "nic0 wan 192.0.2.255/24 gw 192.0.2.1", "192.0.2.255 is the broadcast address of its /24");
@@ -282,6 +284,8 @@ TEST(config_err_natpf_fields)
     EXPECT_REJECT("", "natpf nic1 ssh,tcp,224.0.0.1,2222,,22", "host IP 224.0.0.1 is not a unicast host address");
     EXPECT_REJECT("", "natpf nic1 ssh,tcp,,2222,127.0.0.1,22", "guest IP 127.0.0.1 is not a unicast host address");
     EXPECT_REJECT("", "natpf lab ssh:tcp:[1.2.3.4:2222:[10.0.5.5]:22", "bad host IP '[1.2.3.4'");
+    EXPECT_REJECT("", "natpf lab ssh:tcp:[1234567890123456789]:2222:[10.0.5.5]:22",
+                  "bad host IP '[1234567890123456789]'");
     EXPECT_REJECT("", "natpf lab ssh:tcp:[]:2222:[10.0.5.5.]:22", "bad guest IP '10.0.5.5.'");
 }
 

@@ -160,6 +160,44 @@ TEST(config_fmt_unfinalized_and_fewer_nics)
     CHECK_EQ_STR(text, "");
 }
 
+TEST(config_fmt_more_nics_than_possible)
+{
+    static char text8[sizeof text];
+
+    parse_text(&c, "");
+    finalize(&c, 8);
+    config_format(&c, 8, text8, sizeof text8);
+    config_format(&c, 12, text, sizeof text);
+    CHECK_EQ_STR(text, text8);
+}
+
+TEST(config_equal_sees_every_part)
+{
+    static const char base[] = "hostname a; dns 192.0.2.1; natnetwork n 10.9.0.0/16;"
+                               "dhcp nic1 host 52:54:00:00:00:01 10.0.2.20; natpf nic1 r,tcp,,1,,1";
+
+    parse_text(&c, base);
+    parse_text(&again, base);
+    CHECK(config_equal(&c, &again));
+    again.hostname[0] = 'b';
+    CHECK(!config_equal(&c, &again));
+    parse_text(&again, base);
+    again.dns[0]++;
+    CHECK(!config_equal(&c, &again));
+    parse_text(&again, base);
+    again.natnet[0].prefix++;
+    CHECK(!config_equal(&c, &again));
+    parse_text(&again, base);
+    again.host[0].mac[5]++;
+    CHECK(!config_equal(&c, &again));
+    parse_text(&again, base);
+    again.natpf[0].guest_port++;
+    CHECK(!config_equal(&c, &again));
+    parse_text(&again, base);
+    again.nic[1].role = CFG_NIC_OFF;
+    CHECK(!config_equal(&c, &again));
+}
+
 TEST(config_equal_compares_what_is_in_use)
 {
     parse_text(&c, "natpf nic1 a,tcp,,1,,1; natpf nic1 b,tcp,,2,,2");
