@@ -146,6 +146,19 @@ def vmgate_counters(gw):
             d = m.group(1)
             c[nic].update({f"{d}_packets": int(m.group(2)), f"{d}_dropped": int(m.group(4)),
                            f"{d}_errors": int(m.group(5))})
+            continue
+        # Since the offload work: "offload caps 0x1f: rx gso N csum-partial N, tx gso N
+        # lent N, software segmented N checksummed N" (names kept generic: any "words N").
+        m = re.match(r"^\s+offload caps (\S+): (.*)$", line)
+        if m and nic:
+            c[nic]["offload caps"] = m.group(1)
+            label = ""
+            for words, num in re.findall(r"([a-z][a-z -]*?) (\d+)", m.group(2).replace(",", " ")):
+                words = words.strip()
+                if words.startswith(("rx ", "tx ", "software ")):
+                    label = words.split()[0] + " "
+                    words = " ".join(words.split()[1:])
+                c[nic][f"{label}{words}"] = int(num)
     for line in gw.cmd("stats").splitlines():
         m = re.match(r"^(\w+)\s+xmit (\d+)", line)
         if m:
@@ -232,11 +245,11 @@ class PcSampler(threading.Thread):
         self.samples = []
         self.halted = 0
         self.errors = 0
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self):
         rx = re.compile(r"RIP=([0-9a-f]+).*HLT=(\d)")
-        while not self._stop.is_set():
+        while not self._done.is_set():
             try:
                 text = self.vm.hmp("info registers")
             except Exception:
@@ -250,10 +263,10 @@ class PcSampler(threading.Thread):
                     self.halted += 1
                 else:
                     self.samples.append(int(m.group(1), 16))
-            self._stop.wait(self.interval)
+            self._done.wait(self.interval)
 
     def finish(self):
-        self._stop.set()
+        self._done.set()
         self.join(5)
 
     def summary(self, symbols, top=15):

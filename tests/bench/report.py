@@ -135,6 +135,10 @@ INTERESTING_LWIP = ("link.drop", "link.err", "ip.drop", "ip.err", "ip.memerr", "
                     "ip.chkerr", "ip.lenerr", "ip.proterr", "etharp.memerr", "icmp.xmit")
 
 
+# vmgate's per-NIC offload counters (ifconfig's "offload caps" line).
+OFFLOAD_KEYS = ("rx gso", "rx csum", "tx gso", "tx lent", "software")
+
+
 def counter_lines(counters):
     """Short text per place for the non-zero counters that say where frames went."""
     out = []
@@ -154,7 +158,8 @@ def counter_lines(counters):
             if not isinstance(c, dict):
                 continue
             fields = [f"{k.replace('_packets', '').replace('_', ' ')} {v}" for k, v in c.items()
-                      if v and (k.endswith("packets") or k.endswith("dropped") or k.endswith("errors"))]
+                      if v and isinstance(v, int) and
+                      (k.endswith(("packets", "dropped", "errors")) or k.startswith(OFFLOAD_KEYS))]
             if fields:
                 items.append(f"{name}: " + ", ".join(fields))
         if items:
