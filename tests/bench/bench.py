@@ -10,10 +10,12 @@ Environment:
   BENCH_QUICK=1         a smoke run: 1 repetition of 3 s, no profile
   BENCH_ONLY=a,b        only these paths (names below, or a table name)
   BENCH_REPEAT=N        repetitions of each measurement (default 3; quick 1)
-  BENCH_SECONDS=S       seconds per measurement (default 8; quick 3)
+  BENCH_SECONDS=S       seconds per measurement (default 6; quick 3)
   BENCH_WARMUP=W        TCP seconds left out at the start, iperf3 -O (default 1)
   BENCH_PROFILE=0|1     sample vmgate's instruction pointer in an extra pass (default 1; quick 0)
   BENCH_OUT=FILE        the report (default docs/BENCHMARKS.md)
+  BENCH_QUIET=S         before each path, wait up to S seconds for the host to be nearly
+                        idle (other people's fuzzers and QEMUs; default 0: no wait)
   VMGATE_LAB_PREFIX     namespace prefix (make bench sets vmgb unless given)
 """
 import datetime
@@ -88,9 +90,10 @@ class Config:
     def __init__(self, env):
         self.quick = env.get("BENCH_QUICK", "") not in ("", "0")
         self.repeat = int(env.get("BENCH_REPEAT", 1 if self.quick else 3))
-        self.seconds = int(env.get("BENCH_SECONDS", 3 if self.quick else 8))
+        self.seconds = int(env.get("BENCH_SECONDS", 3 if self.quick else 6))
         self.warmup = int(env.get("BENCH_WARMUP", 1))
         self.profile = env.get("BENCH_PROFILE", "0" if self.quick else "1") not in ("", "0")
+        self.quiet = int(env.get("BENCH_QUIET", 0))
         self.out = env.get("BENCH_OUT", os.path.join(TOP, "docs", "BENCHMARKS.md"))
         self.outdir = os.path.join(TOP, "build", "bench")
         only = [x.strip() for x in env.get("BENCH_ONLY", "").split(",") if x.strip()]
@@ -112,7 +115,7 @@ class Config:
 
     def as_dict(self):
         return {"quick": self.quick, "repeat": self.repeat, "seconds": self.seconds,
-                "warmup": self.warmup, "profile": self.profile,
+                "warmup": self.warmup, "profile": self.profile, "quiet": self.quiet,
                 "only": sorted(self.only) or None}
 
 
@@ -206,6 +209,9 @@ def measure_path(p, cfg, columns):
     if missing:
         rec["error"] = f"not built: {', '.join(os.path.relpath(f, TOP) for f in missing)}"
         return rec
+    if cfg.quiet:
+        rec["quiet_wait"] = probes.wait_quiet(cfg.quiet)
+        rec["load_start"] = probes.loadavg()
     logdir = os.path.join(cfg.outdir, "logs", p.name)
     subprocess.run(["rm", "-rf", logdir])
     rec["logdir"] = os.path.relpath(logdir, TOP)

@@ -92,6 +92,27 @@ class CpuWatch:
                 "load": [self.l0[0], loadavg()[0]]}
 
 
+def busy_cores(window=2.0):
+    """Cores busy on the host over the next `window` seconds (from /proc/stat)."""
+    b0, t0 = host_cpu()
+    time.sleep(window)
+    b1, t1 = host_cpu()
+    return (b1 - b0) / max(1, t1 - t0) * (os.cpu_count() or 1)
+
+
+def wait_quiet(max_wait, threshold=0.5, window=2.0):
+    """Waits up to max_wait seconds until the host is nearly idle (fewer than
+    `threshold` cores busy over a `window`), before a path is built: the run's own VMs
+    are down then, so what is busy is other people's work. Returns (waited seconds,
+    busy cores at the last look)."""
+    t0 = time.monotonic()
+    while True:
+        busy = busy_cores(window)
+        waited = time.monotonic() - t0
+        if busy < threshold or waited >= max_wait:
+            return round(waited, 1), round(busy, 2)
+
+
 # --- counters ------------------------------------------------------------------------
 
 def ns_link_stats(ns):

@@ -226,13 +226,20 @@ def render(results, measures, paths_meta):
              f"router) also 256 MiB, 1 vCPU")
     L.append(f"- **Runs:** {cfg['repeat']} × {cfg['seconds']} s per measurement"
              + (f" (TCP: +{cfg['warmup']} s warm-up left out)") + ("; quick run" if cfg["quick"] else "")
-             + (f"; only {', '.join(cfg['only'])}" if cfg["only"] else ""))
+             + (f"; only {', '.join(cfg['only'])}" if cfg["only"] else "")
+             + (f"; each path waited up to {cfg['quiet']} s for an idle host first" if cfg.get("quiet") else ""))
     ls, le = results["load_start"], results.get("load_end", results["load_start"])
     L.append(f"- **Load average** (1/5/15 min): at start {ls[0]:.2f} / {ls[1]:.2f} / {ls[2]:.2f}, "
              f"at end {le[0]:.2f} / {le[1]:.2f} / {le[2]:.2f}")
     L.append("")
 
     obs = observations(results, measures)
+    foreign = [s["cpu"]["foreign"] for rec in paths.values() for s in rec.get("samples", [])]
+    if foreign and statistics.median(foreign) >= 0.3:
+        obs.insert(0, f"**Noisy run:** other work on the machine took {statistics.median(foreign):.2f} of its "
+                      f"{mach['nproc']} cores in the median measurement (range {min(foreign):.2f}–{max(foreign):.2f}; "
+                      "see Conditions). Absolute figures are low and ratios distorted (router paths need more cores "
+                      "than the direct link); compare with the reference anchors only from a quiet run.")
     if obs:
         L.append("## Summary")
         L.append("")
@@ -295,6 +302,8 @@ def render(results, measures, paths_meta):
         foreign = [s["cpu"]["foreign"] for s in rec.get("samples", [])]
         rng = lambda v: f"{min(v):.2f}–{max(v):.2f}" if v else "—"
         how = "; ".join([f"{k}: {v}" for k, v in rec.get("facts", {}).items()] + rec.get("notes", []))
+        if rec.get("quiet_wait"):
+            how = f"waited {rec['quiet_wait'][0]} s for quiet, then {rec['quiet_wait'][1]} cores busy; " + how
         body.append([rec["title"], f"{rec.get('setup_s', '—')} s",
                      f"{rec['load_start'][0]:.2f} → {rec['load_end'][0]:.2f}", rng(busy), rng(foreign), how or "—"])
     table(L, header, body)
