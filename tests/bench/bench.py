@@ -188,6 +188,8 @@ def profile_pass(topo, measures_, cfg, log):
     out = {}
     for m in measures_:
         sampler = probes.PcSampler(vm)
+        cpu = probes.CpuWatch({"vm": vm.proc.pid})
+        cpu.start()
         sampler.start()
         try:
             value, _ = m.fn(topo, cfg)
@@ -196,7 +198,8 @@ def profile_pass(topo, measures_, cfg, log):
             log(f"profile {m.key}: {e}")
         finally:
             sampler.finish()
-        out[m.key] = dict(sampler.summary(symbols), value=value)
+        used = cpu.stop()["procs"].get("vm", {})
+        out[m.key] = dict(sampler.summary(symbols), value=value, vcpu=used.get("vcpu"))
         log(f"profile {m.key}: {out[m.key]['samples']} samples, "
             f"top {out[m.key]['functions'][:3]}")
     return out

@@ -130,6 +130,27 @@ def cpu_text(sample):
     return procs, f"{c['host_busy']:.2f}", f"{c['foreign']:.2f}"
 
 
+def cost_text(sample, key, cfg):
+    """CPU per unit of traffic for each QEMU of one run: core-seconds per GB of TCP
+    payload, or µs per received 64-byte frame."""
+    if not sample or not sample.get("value"):
+        return "—"
+    c = sample["cpu"]
+    if key == "udp64":
+        units = sample["value"] * 1e3 * cfg["seconds"]                 # frames received
+        scale, fmt = 1e6, "{:.0f}"
+    else:
+        units = sample["value"] / 8 * (cfg["seconds"] + cfg["warmup"])  # GB
+        scale, fmt = 1.0, "{:.1f}"
+    parts = []
+    for role, p in c["procs"].items():
+        if role == "iperf3 -s":
+            continue
+        secs = (p.get("vcpu", 0) + p.get("main", 0)) * c["seconds"]
+        parts.append(f"{role} " + fmt.format(secs * scale / units))
+    return "; ".join(parts) or "—"
+
+
 # lwIP's drop and error counters (16-bit: the packet counts wrap within a run).
 INTERESTING_LWIP = ("link.drop", "link.err", "ip.drop", "ip.err", "ip.memerr", "ip.rterr",
                     "ip.chkerr", "ip.lenerr", "ip.proterr", "etharp.memerr", "icmp.xmit")
@@ -321,6 +342,25 @@ def render(results, measures, paths_meta):
             body.append([rec["title"], measures[key].title, procs, busy, foreign])
     table(L, header, body)
 
+    # CPU cost per unit of traffic: less sensitive to other people's load than rates
+    L.append("## CPU cost per unit of traffic (median run)")
+    L.append("")
+    L.append("CPU time each QEMU spent (vCPU + main thread) per gigabyte of TCP payload, and per "
+             "64-byte frame the server received. It counts only the time the process ran, so it moves "
+             "less with other people's load than the rates do (though a starved process also waits "
+             "more and batches differently). The volume is the measured rate times the run's length "
+             "(TCP: warm-up included).")
+    L.append("")
+    cost_cols = [k for k in ("tcp_up", "tcp_down", "udp64") if any(values(r, k) for r in paths.values())]
+    header = ["path"] + [f"{measures[k].title} ({'core-s/GB' if k != 'udp64' else 'µs/frame'})" for k in cost_cols]
+    body = []
+    for name, rec in paths.items():
+        row = [rec["title"]]
+        for key in cost_cols:
+            row.append(cost_text(median_sample(rec, key), key, cfg))
+        body.append(row)
+    table(L, header, body)
+
     # Details per path
     L.append("## Details per path")
     L.append("")
@@ -350,13 +390,19 @@ def render(results, measures, paths_meta):
         L.append("")
         prof = rec.get("profile")
         if prof:
-            L.append("Profile of vmgate (instruction-pointer samples, extra pass; % of all samples):")
+            L.append("Profile of vmgate (instruction-pointer samples, extra pass; % of all samples). "
+                     "A sample is taken whether the vCPU thread runs or waits: not halted minus the "
+                     "time the thread ran is time it was runnable but not running, or blocked in QEMU "
+                     "(an MMIO write such as a virtqueue kick takes QEMU's big lock, which the main "
+                     "loop holds while it moves packets).")
             L.append("")
             for key, p in prof.items():
                 m = measures[key]
                 comps = ", ".join(f"{k} {v} %" for k, v in p["components"].items())
+                ran = (f"; its vCPU thread ran {100 * p['vcpu']:.0f} % of the time"
+                       if p.get("vcpu") is not None else "")
                 L.append(f"- **{m.title}** ({fmt_num(p.get('value'), m.fmt)} {m.unit} while sampled; "
-                         f"{p['samples']} samples, halted {p['halted_pct']} %): {comps}")
+                         f"{p['samples']} samples, halted {p['halted_pct']} %{ran}): {comps}")
                 L.append("  - " + ", ".join(f"`{f}` {v} %" for f, _, v in p["functions"][:12]))
             L.append("")
 
