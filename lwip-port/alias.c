@@ -28,6 +28,10 @@ struct alias {
 static struct alias aliases[ALIAS_MAX];
 static unsigned n_aliases;
 unsigned long alias_drops;
+/* The alias the packet being input was sent to: set by the rewrite below, cleared
+ * as every next packet enters alias_ip4_input(). */
+static bool input_via_alias;
+static ip4_addr_t input_alias_addr;
 
 int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port)
 {
@@ -130,6 +134,7 @@ static void answer_echo(struct pbuf *p, struct netif *inp, u8_t *ip, u16_t hlen,
 
 int alias_ip4_input(struct pbuf *p, struct netif *inp)
 {
+    input_via_alias = false;
     if (!n_aliases || p->len < IP_HLEN)
         return 0;
     u8_t *ip = p->payload;
@@ -162,6 +167,8 @@ int alias_ip4_input(struct pbuf *p, struct netif *inp)
             uc = csum_update32(uc, old_h, new_h);
             put_be16(l4 + 6, uc ? uc : 0xffff);
         }
+        input_via_alias = true;
+        input_alias_addr = a->addr;
         return 0;
     }
 drop:
@@ -169,4 +176,12 @@ drop:
     IP_STATS_INC(ip.drop);
     pbuf_free(p);
     return 1;
+}
+
+/* Contract in alias.h. */
+bool alias_input_was_for_alias(ip4_addr_t *addr)
+{
+    if (input_via_alias && addr)
+        *addr = input_alias_addr;
+    return input_via_alias;
 }

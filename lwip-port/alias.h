@@ -8,6 +8,8 @@
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 
+#include <stdbool.h>
+
 #define ALIAS_MAX 16
 
 /* Adds addr (network byte order, as in ip4_addr_t) on nif; UDP datagrams to
@@ -20,5 +22,10 @@ err_t alias_netif_input(struct pbuf *p, struct netif *nif);
 /* From the IPv4 input hook: handles packets addressed to an alias. Returns 1 if it
  * consumed (and freed) p, 0 to let lwIP carry on (with the destination rewritten). */
 int alias_ip4_input(struct pbuf *p, struct netif *inp);
+/* Whether the IPv4 packet lwIP is handling now was sent to an alias (stored in
+ * *addr if addr is not NULL) before alias_ip4_input() rewrote its destination.
+ * For a service's receive callback, which runs while lwIP handles the packet: the
+ * rewrite makes "to .3" and "to .2" look alike there. */
+bool alias_input_was_for_alias(ip4_addr_t *addr);
 
 #endif

@@ -2,6 +2,7 @@
  * path's file (vmgate.conf or the -initrd module) and then the command line, so a
  * command line statement overrides the file's. */
 #include "appliance.h"
+#include "dnsrelay_glue.h"
 #include "nicif.h"
 #include "bridge.h"
 #include "alias.h"
@@ -53,6 +54,14 @@ static void status_changed(struct netif *nif)
             dhcp_supplied_address(nif) ? " (dhcp)" : "");
 }
 
+/* The WAN's address changed: announce it, and let the DNS relay re-read its
+ * upstream servers (a DHCP lease brings them). */
+static void wan_status_changed(struct netif *nif)
+{
+    status_changed(nif);
+    dnsrelay_glue_wan_changed(nif);
+}
+
 static void setup_wan(struct nic *n, const struct cfg_nic *c)
 {
     ip4_addr_t addr = ip4(c->dhcp_client ? 0 : c->addr);
@@ -63,8 +72,9 @@ static void setup_wan(struct nic *n, const struct cfg_nic *c)
         kprintf("%s: cannot add interface\n", n->name);
         return;
     }
-    netif_set_status_callback(nif, status_changed);
+    netif_set_status_callback(nif, wan_status_changed);
     netif_set_default(nif);
+    dnsrelay_glue_wan_changed(nif);
     if (c->dhcp_client) {
         kprintf("%s: wan, DHCP client\n", n->name);
         dhcp_start(nif);
@@ -87,6 +97,8 @@ static void setup_nat(struct nic *n, const struct cfg_nic *c)
     char a[16];
     kprintf("%s: nat network %s/%u, gateway .2\n", n->name, cfg_ip4_str(c->addr, a), c->prefix);
     nif->input = alias_netif_input;
+    if (dnsrelay_glue_attach(nif, 1) == 0)
+        kprintf("%s: dns relay at .3\n", n->name);
     netif_set_status_callback(nif, status_changed);
     status_changed(nif);
 }
@@ -110,6 +122,8 @@ static void setup_natnet(const struct cfg_natnet *nn)
     char a[16];
     kprintf("natnet %s: network %s/%u on %u NICs, gateway .2\n", nn->name,
             cfg_ip4_str(nn->net, a), nn->prefix, n);
+    if (dnsrelay_glue_attach(br, 1) == 0)
+        kprintf("natnet %s: dns relay at .3\n", nn->name);
     status_changed(br);
 }
 
@@ -123,6 +137,7 @@ static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
         kprintf("%s: cannot add interface\n", n->name);
         return;
     }
+    dnsrelay_glue_attach(nif, 0);
     netif_set_status_callback(nif, status_changed);
     status_changed(nif);
 }
@@ -178,6 +193,7 @@ void appliance_init(const struct boot_info *bi)
         config_parse(&cfg, bi->cmdline, strlen(bi->cmdline), report_error, (void *)"the command line");
     config_finalize(&cfg, nic_count(), report_error, NULL);
     print_config();
+    dnsrelay_glue_init(&cfg);
     for (unsigned i = 0; i < nic_count(); i++)
         setup_nic(nic_get(i), &cfg.nic[i]);
     for (unsigned i = 0; i < cfg.n_natnets; i++)

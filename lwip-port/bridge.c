@@ -16,7 +16,18 @@
 #define BRIDGE_FDB_DYNAMIC 256
 
 static struct netif bridges[BRIDGE_MAX];
+static netif_linkoutput_fn bridgeif_linkoutput[BRIDGE_MAX];
 static unsigned n_bridges;
+
+/* Frames the bridge's own stack sends. bridgeif never sends a frame out of the port
+ * whose index is in p->if_idx (the port it arrived on), and lwIP answers an echo
+ * request in the very pbuf that brought it, marked with that port: the reply would
+ * never reach the asker. What vmgate itself sends arrived on no port. */
+static err_t bridge_linkoutput(struct netif *br, struct pbuf *p)
+{
+    p->if_idx = NETIF_NO_INDEX;
+    return bridgeif_linkoutput[br - bridges](br, p);
+}
 
 struct netif *bridge_create(const char *name, struct nic **ports, unsigned n_ports,
                             const ip4_addr_t *addr, const ip4_addr_t *mask)
@@ -43,6 +54,8 @@ struct netif *bridge_create(const char *name, struct nic **ports, unsigned n_por
         kprintf("bridge %s: cannot create\n", name);
         return NULL;
     }
+    bridgeif_linkoutput[n_bridges] = br->linkoutput;
+    br->linkoutput = bridge_linkoutput;
     n_bridges++;
     ip4_addr_t none;
     ip4_addr_set_zero(&none);
