@@ -130,6 +130,20 @@ def cpu_text(sample):
     return procs, f"{c['host_busy']:.2f}", f"{c['foreign']:.2f}"
 
 
+def segment_size(sample):
+    """For TCP runs: the mean size of what the guest's NIC sent (up) or received (down),
+    from the payload bytes and its packet counter. Far above 1500 bytes means 64 KiB
+    segments crossed the NIC whole (TSO on send, GRO/LRO-sized receives)."""
+    key = {"tcp_up": "tx_packets", "tcp_down": "rx_packets"}.get(sample["measure"])
+    nic = sample.get("counters", {}).get("guest", {}).get("eth0", {})
+    if not key or not nic.get(key) or not sample["extra"].get("bytes"):
+        return None
+    return (f"the guest's eth0 {'sent' if key == 'tx_packets' else 'received'} {nic[key]} packets for "
+            f"{sample['extra']['bytes'] / 1e6:.0f} MB of payload: at least "
+            f"{sample['extra']['bytes'] / nic[key] / 1024:.1f} KiB each (the packets include the "
+            f"warm-up's, the bytes do not)")
+
+
 def cost_text(sample, key, cfg):
     """CPU per unit of traffic for each QEMU of one run: core-seconds per GB of TCP
     payload, or µs per received 64-byte frame."""
@@ -385,6 +399,9 @@ def render(results, measures, paths_meta):
                 extra = ", ".join(f"{k} {v}" for k, v in s["extra"].items() if v is not None)
                 if extra:
                     L.append(f"  - median run: {extra}")
+                seg = segment_size(s)
+                if seg:
+                    L.append(f"  - {seg}")
                 for line in counter_lines(s.get("counters", {})):
                     L.append(f"  - {line}")
         L.append("")
