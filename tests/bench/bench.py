@@ -279,8 +279,10 @@ def main():
         status = 130
     results["load_end"] = probes.loadavg()
     results["duration_s"] = round(time.monotonic() - t0)
-    with open(os.path.join(cfg.outdir, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for name in ("results.json", f"results-{stamp}.json"):    # the latest, and one per run
+        with open(os.path.join(cfg.outdir, name), "w") as f:
+            json.dump(results, f, indent=1)
     text = report.render(results, measures.MEASURES, topologies.PATHS)
     os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
     with open(cfg.out, "w") as f:

@@ -431,3 +431,17 @@ def render(results, measures, paths_meta):
              "iperf3 server) under build/bench/logs/.")
     L.append("")
     return "\n".join(L)
+
+
+if __name__ == "__main__":
+    # Renders a report again from a results file, e.g. after changing this module:
+    #   python3 tests/bench/report.py build/bench/results.json > /tmp/BENCHMARKS.md
+    import json
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:0] = [here, os.path.join(here, "..", "lab")]
+    import measures
+    import topologies
+    with open(sys.argv[1]) as f:
+        sys.stdout.write(render(json.load(f), measures.MEASURES, topologies.PATHS))
