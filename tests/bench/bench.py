@@ -14,6 +14,7 @@ Environment:
   BENCH_WARMUP=W        TCP seconds left out at the start, iperf3 -O (default 1)
   BENCH_PROFILE=0|1     sample vmgate's instruction pointer in an extra pass (default 1; quick 0)
   BENCH_OUT=FILE        the report (default docs/BENCHMARKS.md)
+  BENCH_VMGATE_ELF=F    measure this vmgate kernel instead of build/vmgate.elf
   BENCH_QUIET=S         before each path, wait up to S seconds for the host to be nearly
                         idle (other people's fuzzers and QEMUs; default 0: no wait)
   VMGATE_LAB_PREFIX     namespace prefix (make bench sets vmgb unless given)
@@ -148,6 +149,7 @@ def machine():
             "kernel": platform.release(), "qemu": sh(["qemu-system-x86_64", "--version"]).splitlines()[0],
             "iperf3": (sh(["iperf3", "--version"]).splitlines() or [""])[0],
             "commit": sh(["git", "-C", TOP, "describe", "--always", "--dirty", "--abbrev=10"]),
+            "vmgate_elf": os.path.relpath(topologies.ELF, TOP),
             "branch": sh(["git", "-C", TOP, "rev-parse", "--abbrev-ref", "HEAD"])}
 
 

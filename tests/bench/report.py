@@ -255,7 +255,8 @@ def render(results, measures, paths_meta):
              + (f" — **interrupted** ({results['interrupted']}): partial results" if results.get("interrupted") else ""))
     L.append(f"- **Machine:** {mach['nproc']} × {mach['cpu']} (nproc {mach['nproc']}), {mach['memory_gib']} GiB; "
              f"host kernel {mach['kernel']}; {mach['qemu']}, TCG (no KVM); {mach['iperf3']}")
-    L.append(f"- **Tree:** {mach['branch']} at {mach['commit']} (build/vmgate.elf, -kernel, PVH)")
+    L.append(f"- **Tree:** {mach['branch']} at {mach['commit']} ({mach.get('vmgate_elf', 'build/vmgate.elf')}, "
+             f"-kernel, PVH)")
     L.append(f"- **Guest:** the lab guest (Debian's kernel, busybox initramfs with iperf3), one "
              f"virtio-net-pci NIC, 256 MiB, 1 vCPU, in every path; router VMs (vmgate, the Linux "
              f"router) also 256 MiB, 1 vCPU")

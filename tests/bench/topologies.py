@@ -18,7 +18,11 @@ import re
 
 import lab as labmod
 from probes import guest_link_stats, vmgate_counters
-from vmgate import Vmgate, ELF
+from vmgate import Vmgate, ELF as BUILT_ELF
+
+# The vmgate kernel measured: build/vmgate.elf, or another build named by
+# BENCH_VMGATE_ELF (to compare two builds with the same harness).
+ELF = os.path.abspath(os.environ.get("BENCH_VMGATE_ELF") or BUILT_ELF)
 
 GUEST_MEMORY = 256
 WAN_NET = "192.168.50"
@@ -164,6 +168,7 @@ def build_vmgate_path(lab, cfg, lan):
     srv = iperf_server(lab, ns, SERVER)
     gw = Vmgate(lab, ns, config=f"nic0 wan {WAN_NET}.2/24 gw {SERVER}; nic1 nat {LAN_NET}.0/24",
                 memory=GUEST_MEMORY)
+    gw.vm.kernel = ELF
     gw.nic_tap("tapw")
     # DHCP if vmgate serves it; a short try, since today it may not.
     g = lab.linux_vm("guest", ns=ns, net="dhcp", append_extra="vmg.dhcp=3,1", memory=GUEST_MEMORY)
