@@ -6,6 +6,8 @@
 #include "nicif.h"
 #include "bridge.h"
 #include "alias.h"
+#include "nat_glue.h"
+#include "dhcps_glue.h"
 #include "../drivers/nic.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
@@ -21,6 +23,8 @@
 #include <stdlib.h>
 
 static struct vmgate_config cfg;
+/* The bridge netif of each NAT Network (cfg.natnet order), once set up. */
+static struct netif *natnet_netif[CFG_MAX_NATNETS];
 
 static void report_error(void *ctx, const char *statement, const char *why)
 {
@@ -59,6 +63,7 @@ static void status_changed(struct netif *nif)
 static void wan_status_changed(struct netif *nif)
 {
     status_changed(nif);
+    nat_glue_wan_changed(nif);
     dnsrelay_glue_wan_changed(nif);
 }
 
@@ -74,6 +79,7 @@ static void setup_wan(struct nic *n, const struct cfg_nic *c)
     }
     netif_set_status_callback(nif, wan_status_changed);
     netif_set_default(nif);
+    nat_glue_set_wan(nif);
     dnsrelay_glue_wan_changed(nif);
     if (c->dhcp_client) {
         kprintf("%s: wan, DHCP client\n", n->name);
@@ -81,6 +87,16 @@ static void setup_wan(struct nic *n, const struct cfg_nic *c)
     } else {
         status_changed(nif);
     }
+}
+
+/* The network's DHCP server, unless the configuration turned it off. */
+static void start_dhcp_server(struct nic *n, struct netif *nif, const struct cfg_nic *c)
+{
+    if (!c->dhcp_server)
+        return;
+    int rc = dhcps_glue_attach(nif, c, &cfg, (int)n->index);
+    if (rc)
+        kprintf("%s: DHCP server not started (error %d)\n", n->name, rc);
 }
 
 /* A NAT network: vmgate is .2 of it (VirtualBox's layout). */
@@ -97,10 +113,12 @@ static void setup_nat(struct nic *n, const struct cfg_nic *c)
     char a[16];
     kprintf("%s: nat network %s/%u, gateway .2\n", n->name, cfg_ip4_str(c->addr, a), c->prefix);
     nif->input = alias_netif_input;
+    nat_glue_add_net(nif, NAT_NET_NAT, c->addr, c->prefix, 0);
     if (dnsrelay_glue_attach(nif, 1) == 0)
         kprintf("%s: dns relay at .3\n", n->name);
     netif_set_status_callback(nif, status_changed);
     status_changed(nif);
+    start_dhcp_server(n, nif, c);
 }
 
 /* A NAT Network: every NIC that names it becomes a port of one bridge, and vmgate
@@ -119,12 +137,17 @@ static void setup_natnet(const struct cfg_natnet *nn)
     struct netif *br = bridge_create(nn->name, ports, n, &addr, &mask);
     if (!br)
         return;
+    natnet_netif[nn - cfg.natnet] = br;
     char a[16];
     kprintf("natnet %s: network %s/%u on %u NICs, gateway .2\n", nn->name,
             cfg_ip4_str(nn->net, a), nn->prefix, n);
+    nat_glue_add_net(br, NAT_NET_NAT, nn->net, nn->prefix, 0);
     if (dnsrelay_glue_attach(br, 1) == 0)
         kprintf("natnet %s: dns relay at .3\n", nn->name);
     status_changed(br);
+    /* The first port's configuration stands for the network (config_finalize gave
+     * every port the natnetwork's address and DHCP setting). */
+    start_dhcp_server(ports[0], br, &cfg.nic[ports[0]->index]);
 }
 
 static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
@@ -137,9 +160,11 @@ static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
         kprintf("%s: cannot add interface\n", n->name);
         return;
     }
+    nat_glue_add_net(nif, NAT_NET_HOSTONLY, c->addr & prefix_mask(c->prefix), c->prefix, c->addr);
     dnsrelay_glue_attach(nif, 0);
     netif_set_status_callback(nif, status_changed);
     status_changed(nif);
+    start_dhcp_server(n, nif, c);
 }
 
 static void setup_nic(struct nic *n, const struct cfg_nic *c)
@@ -182,9 +207,34 @@ static void print_config(void)
     free(buf);
 }
 
+/* Port-forwarding rules, once every network they may name exists. */
+static void setup_rules(void)
+{
+    for (unsigned i = 0; i < cfg.n_natpf; i++) {
+        const struct cfg_natpf *r = &cfg.natpf[i];
+        struct netif *nif = NULL;
+        if (r->nic >= 0 && (unsigned)r->nic < nic_count()) {
+            nif = nicif_of(nic_get((unsigned)r->nic));
+        } else {
+            for (unsigned k = 0; k < cfg.n_natnets; k++)
+                if (strcmp(cfg.natnet[k].name, r->natnet) == 0)
+                    nif = natnet_netif[k];
+        }
+        if (!nif) {
+            kprintf("natpf: rule '%s' names a network that is not up; ignored\n", r->name);
+            continue;
+        }
+        if (nat_glue_add_rule(r, nif) == 0)
+            kprintf("natpf: %s %s port %u -> %s\n", r->name, r->proto == 6 ? "tcp" : "udp",
+                    r->host_port, r->guest_ip ? "a fixed guest" : "the network's guest");
+    }
+    nat_glue_set_guest_resolver(dhcps_glue_first_lease, NULL);
+}
+
 void appliance_init(const struct boot_info *bi)
 {
     lwip_init();
+    nat_glue_init();
     config_init(&cfg);
     if (bi->config && bi->config_len)
         config_parse(&cfg, bi->config, bi->config_len, report_error,
@@ -198,6 +248,7 @@ void appliance_init(const struct boot_info *bi)
         setup_nic(nic_get(i), &cfg.nic[i]);
     for (unsigned i = 0; i < cfg.n_natnets; i++)
         setup_natnet(&cfg.natnet[i]);
+    setup_rules();
 }
 
 int appliance_poll(void)

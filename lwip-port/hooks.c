@@ -3,8 +3,11 @@
 #include "lwip/pbuf.h"
 #include "lwip/netif.h"
 #include "alias.h"
+#include "nat_glue.h"
 
 int vmgate_ip4_input_hook(struct pbuf *p, struct netif *inp)
 {
-    return alias_ip4_input(p, inp);
+    if (alias_ip4_input(p, inp))
+        return 1;
+    return nat_glue_ip4_input(p, inp);
 }

@@ -18,6 +18,53 @@
  *    with a source address outside its network.
  *  - Host-only networks are routed without translation (PASS), but cannot reach NAT
  *    networks either.
+ *
+ * The details, in the order nat_process() applies them:
+ *  - A packet that does not parse (nat_parse.h lists the checks; the IP header
+ *    checksum is one, since lwIP's hook runs before lwIP checks it) or has TTL 0 is
+ *    dropped as MALFORMED; a fragment as FRAGMENT (the glue reassembles first).
+ *  - From a NAT or host-only network: to a broadcast (255.255.255.255, the
+ *    network's own broadcast or network address) or multicast address: PASS. A
+ *    source outside the network, or its network or broadcast address, or one of
+ *    vmgate's own addresses: DROP SPOOFED. To vmgate's own addresses on the
+ *    guest's network (a NAT network's NET+2 gateway and NET+3 DNS relay, and
+ *    nat_net.self) or another host of that network: PASS. To another internal
+ *    network (NAT<->NAT, NAT<->host-only), to vmgate's addresses elsewhere (the
+ *    WAN address, another network's own addresses) or to 0/8 and 127/8: DROP
+ *    ISOLATION. Then a host-only network's packet: PASS (routed). A NAT network's
+ *    packet with TTL <= 1: PASS untranslated (lwIP answers time exceeded). No WAN
+ *    address: DROP NO_WAN. Otherwise it is translated (a new flow if none).
+ *  - From the WAN: broadcast and multicast: PASS. A source in an internal network
+ *    or equal to the WAN address: DROP SPOOFED. To the WAN address: a tracked
+ *    flow's packet, or a new connection to a forwarding rule's port, or an ICMP
+ *    error quoting a tracked flow's packet is translated; the rest PASS. To a NAT
+ *    network: DROP UNSOLICITED. Anything else (host-only networks): PASS.
+ *  - Packets on other interfaces (internal networks, tunnels): PASS.
+ *
+ * Translation. TCP and UDP map ports; an ICMP echo maps its identifier as a port;
+ * other protocols (GRE, ESP, ...) map the address only, so one flow per (protocol,
+ * remote) can exist: a second guest using the same protocol with the same remote
+ * is refused (NO_PORT) rather than misdelivered. An outbound flow keeps the guest's
+ * source port when no flow has the same (protocol, external port, remote address,
+ * remote port), the port filter does not claim it and no forwarding rule uses it as
+ * host port; else a port is chosen from a random start with bounded probing in
+ * 512-1023 for a guest port below 1024 (servers that want a privileged source port,
+ * NFS's, keep getting one), 1024-65535 otherwise, 1-65535 for echo identifiers.
+ * TCP segments that cannot belong to any connection (SYN with RST or FIN; from a
+ * guest, a segment that matches no flow and cannot open one) are dropped INVALID,
+ * as are ICMP messages from a guest that NAT cannot attribute to a flow.
+ *
+ * Flow timeouts (from the last packet; nat_table.c): TCP SYN_SENT 120 s, SYN_RECV
+ * 60 s, ESTABLISHED 2 h (60 s while a connection picked up mid-stream is not yet
+ * answered), FIN_WAIT 120 s, CLOSE_WAIT 60 s, LAST_ACK 30 s, TIME_WAIT 120 s, CLOSE
+ * (after RST) 10 s; UDP 30 s until answered, 180 s after; ICMP echo 30 s; other
+ * protocols 30 s until answered, 600 s after.
+ *
+ * The table holds max_flows flows. When a new flow finds it full: (1) a flow whose
+ * time is up is reused; else (2) the flow that has been an early-drop candidate
+ * longest is evicted, candidates being flows never answered (not assured) and TCP
+ * flows in TIME_WAIT or CLOSE; else (3) the new flow is refused (DROP TABLE_FULL):
+ * established connections are never pushed out by new ones.
  */
 #ifndef VMGATE_NAT_H
 #define VMGATE_NAT_H
@@ -45,16 +92,26 @@ enum nat_drop_reason {
     NAT_DROP_NO_PORT,       /* no free external port */
     NAT_DROP_NO_WAN,        /* the WAN has no address yet */
     NAT_DROP_FRAGMENT,      /* a fragment the engine cannot attribute to a flow */
+    NAT_DROP_INVALID,       /* from a guest: belongs to no flow and cannot open one
+                               (a TCP RST, an ICMP error about nothing); a TCP segment
+                               with impossible flags */
     NAT_DROP_REASONS
 };
 
 enum nat_net_kind { NAT_NET_NAT, NAT_NET_HOSTONLY };
 
+/* A network behind vmgate. prefix is 8..30; net has no host bits. A NAT network's
+ * own addresses are NET+2 (gateway) and NET+3 (DNS relay), the configuration's
+ * fixed layout; self, when not 0, is one more own address: a host-only network's
+ * configured address, which the engine cannot otherwise know. Two interfaces may
+ * carry the same network (ports of one NAT Network); networks may not otherwise
+ * overlap. */
 struct nat_net {
     int iface;
     enum nat_net_kind kind;
     uint32_t net;               /* network address */
     uint8_t prefix;
+    uint32_t self;              /* vmgate's own address on it (host-only), or 0 */
 };
 
 /* A port-forwarding rule (VBoxManage --natpf): WAN host_ip:host_port (host_ip 0 =
@@ -96,6 +153,7 @@ struct nat_flow_info {
 struct nat_stats {
     uint64_t translated_out, translated_in, passed;
     uint64_t flows_created, flows_expired, flows_evicted;
+    uint64_t flows_flushed;     /* removed by a WAN address change or a deleted rule */
     uint64_t drops[NAT_DROP_REASONS];
 };
 
@@ -103,14 +161,21 @@ struct nat;
 
 /* Creates an engine with room for max_flows flows (a fixed bound; memory is
  * allocated once, here). NULL on allocation failure. */
-struct nat *nat_create(unsigned max_flows);
+struct nat *nat_create(unsigned max_flows);   /* 1 .. 4194304 flows; else NULL */
 void nat_destroy(struct nat *nat);
 
 /* The WAN: its interface and current address (0 while it has none). A changed
  * address drops every flow: they cannot survive it. */
 void nat_set_wan(struct nat *nat, int iface, uint32_t addr);
-int nat_add_net(struct nat *nat, const struct nat_net *net);      /* 0 or -errno */
-int nat_add_rule(struct nat *nat, const struct nat_rule *rule);   /* 0 or -errno (-EEXIST, -ENOSPC, -EINVAL) */
+/* 0 or -errno: -EINVAL (bad prefix, host bits, self outside, overlap), -EEXIST
+ * (iface already has a network), -ENOSPC (NAT_MAX_NETS). */
+int nat_add_net(struct nat *nat, const struct nat_net *net);
+/* 0 or -errno. -EINVAL: name empty or not NUL-terminated, proto not TCP/UDP, a
+ * port 0, iface not a NAT network added before, guest_ip outside it or one of its
+ * own or special addresses. -EEXIST: the name is taken, or another rule of the
+ * same protocol has the same host port and a host_ip that overlaps (equal, or
+ * either 0). -ENOSPC: NAT_MAX_RULES. */
+int nat_add_rule(struct nat *nat, const struct nat_rule *rule);
 int nat_del_rule(struct nat *nat, const char *name);              /* 0 or -ENOENT; its flows go too */
 
 /* For rules with guest_ip 0: returns the guest address on iface, or 0 if none. */
@@ -125,14 +190,34 @@ void nat_set_port_filter(struct nat *nat, bool (*in_use)(void *ctx, uint8_t prot
  * For a packet whose TTL would expire at vmgate it returns NAT_PASS without
  * translating, so that lwIP's ICMP time-exceeded goes to the guest itself. */
 enum nat_verdict nat_process(struct nat *nat, uint8_t *pkt, size_t len, int iface, uint32_t now_ms);
+/* Offload facts about a packet, for nat_process_ex() and nat_translate_existing(). */
+#define NAT_CSUM_PARTIAL 0x01   /* its TCP or UDP checksum is partial (virtio NEEDS_CSUM,
+                                   csum_start at the transport header): the field holds
+                                   the pseudo-header sum, to be completed downstream; NAT
+                                   keeps it so (it follows the address change only) */
+
+/* nat_process() for a packet that comes with offload facts (flags above);
+ * nat_process() is nat_process_ex() with flags 0. */
+enum nat_verdict nat_process_ex(struct nat *nat, uint8_t *pkt, size_t len, int iface,
+                                uint32_t now_ms, unsigned flags);
+
+/* The fast path's entry: translates pkt in place, exactly as nat_process_ex() would,
+ * if it belongs to an existing flow and needs nothing more (no new flow, no ICMP
+ * error, TTL above 1, a TCP segment the flow accepts). Returns NAT_FORWARD when it
+ * translated; NAT_PASS when it did nothing and the packet must take the full path
+ * (nat_process_ex(), which gives the real verdict). Never drops, never creates. */
+enum nat_verdict nat_translate_existing(struct nat *nat, uint8_t *pkt, size_t len, int iface,
+                                        uint32_t now_ms, unsigned flags);
 /* The reason of the last NAT_DROP verdict. */
 enum nat_drop_reason nat_last_drop(const struct nat *nat);
 
 /* Expires flows whose time has come. Call about once a second. */
 void nat_expire(struct nat *nat, uint32_t now_ms);
 
+/* The flows in the table: those expired since the last nat_expire() included
+ * (a lookup or nat_expire() removes them; they no longer translate anything). */
 unsigned nat_flow_count(const struct nat *nat);
-/* Calls fn for each flow; for the console. */
+/* Calls fn for each flow; for the console. fn must not call into the engine. */
 void nat_foreach_flow(const struct nat *nat, uint32_t now_ms,
                       void (*fn)(void *ctx, const struct nat_flow_info *f), void *ctx);
 const struct nat_stats *nat_get_stats(const struct nat *nat);

@@ -1,0 +1,274 @@
+/* NAT inside lwIP. Every IPv4 packet passes nat_glue_ip4_input() before lwIP looks
+ * at it; the engine translates in place and lwIP then routes the packet on its new
+ * addresses (IP_FORWARD), decrementing the TTL and sending ICMP errors as a router
+ * does. Fragments headed for translation are reassembled first (lwIP's ip4_reass),
+ * as a conntrack must see whole datagrams; lwIP fragments again on the way out if
+ * the next link needs it. */
+#include "nat_glue.h"
+#include "../kernel/console.h"
+#include "../kernel/shell.h"
+
+#include "lwip/ip4.h"
+#include "lwip/ip4_frag.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/udp.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/timeouts.h"
+#include "lwip/sys.h"
+#include "lwip/stats.h"
+
+#include <string.h>
+#include <stdlib.h>
+
+#define NAT_FLOWS 16384
+#define NAT_EXPIRE_MS 1000
+
+static struct nat *nat;
+static struct netif *wan;
+static u32_t wan_addr;
+/* Interfaces whose packets NAT examines: NAT networks and the WAN. */
+static u8_t nat_ifaces[256 / 8];
+
+/* The engine's interface numbers are lwIP's netif->num (net/nat.h; the DHCP glue's
+ * guest resolver uses the same). */
+static int iface_of(const struct netif *nif)
+{
+    return nif->num;
+}
+
+static void mark_iface(struct netif *nif)
+{
+    u8_t i = nif->num;
+    nat_ifaces[i / 8] |= (u8_t)(1u << (i % 8));
+}
+
+int nat_glue_handles(const struct netif *nif)
+{
+    u8_t i = nif->num;
+    return nat && (nat_ifaces[i / 8] & (1u << (i % 8)));
+}
+
+/* vmgate's own sockets: a port one of them holds on the WAN is never handed out
+ * as a translated port, or replies to it would be taken for NAT traffic. */
+static int pcb_port_taken(u8_t proto, u16_t port)
+{
+    if (proto == IP_PROTO_UDP) {
+        for (struct udp_pcb *u = udp_pcbs; u; u = u->next)
+            if (u->local_port == port)
+                return 1;
+        return 0;
+    }
+    if (proto == IP_PROTO_TCP) {
+        struct tcp_pcb *lists[] = { tcp_active_pcbs, tcp_tw_pcbs, tcp_bound_pcbs };
+        for (unsigned l = 0; l < 3; l++)
+            for (struct tcp_pcb *t = lists[l]; t; t = t->next)
+                if (t->local_port == port)
+                    return 1;
+        for (struct tcp_pcb_listen *t = tcp_listen_pcbs.listen_pcbs; t; t = t->next)
+            if (t->local_port == port)
+                return 1;
+    }
+    return 0;
+}
+
+static bool port_in_use(void *ctx, uint8_t proto, uint16_t port)
+{
+    return pcb_port_taken(proto, port);
+}
+
+static void expire_tick(void *arg)
+{
+    nat_expire(nat, sys_now());
+    sys_timeout(NAT_EXPIRE_MS, expire_tick, NULL);
+}
+
+void nat_glue_init(void)
+{
+    nat = nat_create(NAT_FLOWS);
+    if (!nat)
+        panic("nat: cannot allocate a table of %d flows", NAT_FLOWS);
+    nat_set_port_filter(nat, port_in_use, NULL);
+    sys_timeout(NAT_EXPIRE_MS, expire_tick, NULL);
+}
+
+struct nat *nat_glue_engine(void)
+{
+    return nat;
+}
+
+static void wan_status(struct netif *nif)
+{
+    u32_t a = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(nif)));
+    if (a != wan_addr) {
+        wan_addr = a;
+        nat_set_wan(nat, iface_of(nif), a);
+    }
+}
+
+void nat_glue_set_wan(struct netif *nif)
+{
+    wan = nif;
+    mark_iface(nif);
+    wan_status(nif);
+}
+
+/* Called by the WAN netif's status callback (appliance.c chains it). */
+void nat_glue_wan_changed(struct netif *nif)
+{
+    if (nif == wan)
+        wan_status(nif);
+}
+
+void nat_glue_add_net(struct netif *nif, enum nat_net_kind kind, u32_t net_host, u8_t prefix, u32_t self)
+{
+    struct nat_net n = { .iface = iface_of(nif), .kind = kind, .net = net_host, .prefix = prefix,
+                         .self = self };
+    int rc = nat_add_net(nat, &n);
+    if (rc == 0)
+        mark_iface(nif);
+    else
+        kprintf("nat: cannot add the network of %c%c (%d)\n", nif->name[0], nif->name[1], rc);
+}
+
+int nat_glue_add_rule(const struct cfg_natpf *r, struct netif *nif)
+{
+    struct nat_rule rule;
+    memset(&rule, 0, sizeof rule);
+    strncpy(rule.name, r->name, sizeof rule.name - 1);
+    rule.proto = r->proto;
+    rule.host_ip = r->host_ip;
+    rule.host_port = r->host_port;
+    rule.iface = iface_of(nif);
+    rule.guest_ip = r->guest_ip;
+    rule.guest_port = r->guest_port;
+    int rc = nat_add_rule(nat, &rule);
+    if (rc)
+        kprintf("natpf: cannot add rule '%s' (%d)\n", r->name, rc);
+    return rc;
+}
+
+void nat_glue_set_guest_resolver(u32_t (*fn)(void *ctx, int iface), void *ctx)
+{
+    nat_set_guest_resolver(nat, fn, ctx);
+}
+
+/* A packet NAT should see whole: one contiguous pbuf with room for the link header
+ * in front, as lwIP's output path needs. */
+static struct pbuf *make_contiguous(struct pbuf *p)
+{
+    if (!p->next)
+        return p;
+    struct pbuf *q = pbuf_clone(PBUF_LINK, PBUF_RAM, p);
+    pbuf_free(p);
+    return q;
+}
+
+/* Translates a packet NAT had to rebuild (reassembled or made contiguous) and feeds
+ * it to lwIP again; the flag keeps the hook from translating it twice. */
+static int reentered;
+/* Set while the fast path hands lwIP a frame the engine has already seen. */
+static int bypass;
+
+void nat_glue_bypass(int on)
+{
+    bypass = on;
+}
+
+int nat_glue_is_wan(const struct netif *nif)
+{
+    return nif == wan;
+}
+
+u32_t nat_glue_wan_addr(void)
+{
+    return wan_addr;
+}
+
+static int process_rebuilt(struct pbuf *p, struct netif *inp)
+{
+    if (nat_process(nat, p->payload, p->tot_len, iface_of(inp), sys_now()) == NAT_DROP) {
+        pbuf_free(p);
+        return 1;
+    }
+    reentered = 1;
+    ip4_input(p, inp);
+    reentered = 0;
+    return 1;
+}
+
+int nat_glue_ip4_input(struct pbuf *p, struct netif *inp)
+{
+    if (!nat || reentered || bypass || !nat_glue_handles(inp) || p->len < IP_HLEN)
+        return 0;
+    struct ip_hdr *iph = p->payload;
+    /* Fragments of traffic NAT handles are reassembled first. From the WAN only
+     * those addressed to the WAN address are NAT's; lwIP reassembles the rest itself
+     * if they are for vmgate. */
+    if (IPH_OFFSET(iph) & PP_HTONS(IP_OFFMASK | IP_MF)) {
+        if (inp == wan && ip4_addr_get_u32(&iph->dest) != lwip_htonl(wan_addr))
+            return 0;
+        /* ip4_reass wants the packet trimmed to its IP length. */
+        u16_t iplen = lwip_ntohs(IPH_LEN(iph));
+        if (iplen < p->tot_len)
+            pbuf_realloc(p, iplen);
+        p = ip4_reass(p);
+        if (!p)
+            return 1;                           /* kept (or dropped) by reassembly */
+        p = make_contiguous(p);
+        return p ? process_rebuilt(p, inp) : 1;
+    }
+    if (p->next) {
+        p = make_contiguous(p);
+        return p ? process_rebuilt(p, inp) : 1;
+    }
+    u16_t len = p->len;
+    if (nat_process(nat, p->payload, len, iface_of(inp), sys_now()) == NAT_DROP) {
+        pbuf_free(p);
+        return 1;
+    }
+    return 0;
+}
+
+static const char *proto_name(u8_t p)
+{
+    switch (p) {
+    case 1: return "icmp";
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 47: return "gre";
+    case 50: return "esp";
+    default: return "ip";
+    }
+}
+
+static const char *const tcp_state_names[] = {
+    "-", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",
+};
+
+static void print_flow(void *ctx, const struct nat_flow_info *f)
+{
+    char ia[16], ea[16], ra[16];
+    kprintf("%-4s %s:%u -> %s:%u as %s:%u %s%s%s %lus out %llu in %llu\n", proto_name(f->proto),
+            cfg_ip4_str(f->int_addr, ia), f->int_port, cfg_ip4_str(f->rem_addr, ra), f->rem_port,
+            cfg_ip4_str(f->ext_addr, ea), f->ext_port,
+            f->proto == 6 ? tcp_state_names[f->tcp_state] : "", f->assured ? " assured" : "",
+            f->from_rule ? " natpf" : "", (unsigned long)(f->expires_in_ms / 1000),
+            (unsigned long long)f->packets_out, (unsigned long long)f->packets_in);
+}
+
+static void cmd_nat(int argc, char **argv)
+{
+    const struct nat_stats *s = nat_get_stats(nat);
+    kprintf("nat: %u flows; translated out %llu in %llu; created %llu expired %llu evicted %llu\n",
+            nat_flow_count(nat), (unsigned long long)s->translated_out,
+            (unsigned long long)s->translated_in, (unsigned long long)s->flows_created,
+            (unsigned long long)s->flows_expired, (unsigned long long)s->flows_evicted);
+    kprintf("drops:");
+    for (int r = 0; r < NAT_DROP_REASONS; r++)
+        kprintf(" %s %llu", nat_drop_reason_name(r), (unsigned long long)s->drops[r]);
+    kprintf("\n");
+    if (argc > 1 && strcmp(argv[1], "stats") == 0)
+        return;
+    nat_foreach_flow(nat, sys_now(), print_flow, NULL);
+}
+SHELL_COMMAND("nat", "NAT flows and counters ('nat stats': counters only)", cmd_nat);

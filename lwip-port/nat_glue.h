@@ -1,0 +1,33 @@
+/* The NAT engine (net/nat.c) inside lwIP: the IPv4 input hook, the WAN address,
+ * the networks and rules from the configuration, and the console's `nat`. */
+#ifndef VMGATE_NAT_GLUE_H
+#define VMGATE_NAT_GLUE_H
+
+#include "lwip/netif.h"
+#include "../net/config.h"
+#include "../net/nat.h"
+
+void nat_glue_init(void);
+/* The WAN netif; its address (from DHCP or static) follows it from now on. */
+void nat_glue_set_wan(struct netif *nif);
+/* An internal network behind nif (addresses in host order); self: vmgate's own
+ * address on a host-only network, else 0. */
+void nat_glue_add_net(struct netif *nif, enum nat_net_kind kind, u32_t net_host, u8_t prefix, u32_t self);
+/* Adds a configured port-forwarding rule for the network behind nif. */
+int nat_glue_add_rule(const struct cfg_natpf *r, struct netif *nif);
+/* Guest addresses for rules without one (the DHCP server answers). */
+void nat_glue_set_guest_resolver(u32_t (*fn)(void *ctx, int iface), void *ctx);
+/* From LWIP_HOOK_IP4_INPUT: 1 if the packet was consumed (freed), 0 to carry on. */
+int nat_glue_ip4_input(struct pbuf *p, struct netif *inp);
+struct nat *nat_glue_engine(void);
+/* The WAN netif's status changed (address from DHCP, ...). */
+void nat_glue_wan_changed(struct netif *nif);
+/* For the fast path: is NAT in charge of packets arriving on nif; is nif the WAN;
+ * the WAN's address (host order); and, while set, the input hook leaves packets
+ * alone (the fast path has already put them through the engine). */
+int nat_glue_handles(const struct netif *nif);
+int nat_glue_is_wan(const struct netif *nif);
+u32_t nat_glue_wan_addr(void);
+void nat_glue_bypass(int on);
+
+#endif

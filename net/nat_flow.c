@@ -1,0 +1,263 @@
+/* Translation through flows: finding a packet's flow (or opening one), moving its
+ * state, rewriting the packet, and the same for ICMP errors, which belong to the
+ * flow of the packet they quote. Policy has already been applied (nat.c). */
+#include "nat_priv.h"
+
+#include "nat_rewrite.h"
+#include "nat_tcp.h"
+
+/* A packet's tuple as it arrives. */
+static struct nat_key pkt_key(const struct nat_ip *ip, const struct nat_l4 *l4)
+{
+    return (struct nat_key){ip->src, ip->dst, l4->sport, l4->dport, ip->proto};
+}
+
+/* The tuple of the packet that answers the one an ICMP error quotes: the packets
+ * of the quote's flow that arrive at vmgate in the error's direction. */
+static struct nat_key quote_answer_key(const struct nat_pkt *p)
+{
+    return (struct nat_key){p->inner.dst, p->inner.src, p->inner_l4.dport, p->inner_l4.sport,
+                            p->inner.proto};
+}
+
+static enum nat_timer timer_of(const struct nat_flow *f)
+{
+    bool assured = f->flags & NAT_FLOW_ASSURED;
+
+    switch (f->proto) {
+    case NAT_PROTO_TCP:  return nat_tcp_timer(f);
+    case NAT_PROTO_UDP:  return assured ? NAT_TIMER_UDP_ASSURED : NAT_TIMER_UDP;
+    case NAT_PROTO_ICMP: return NAT_TIMER_ICMP;
+    default:             return assured ? NAT_TIMER_OTHER_ASSURED : NAT_TIMER_OTHER;
+    }
+}
+
+/* Accounts one packet of f: moves its state (direction from the guest or not),
+ * restarts its timeout and updates its early-drop candidacy. Returns false, with f
+ * unchanged, for a TCP segment with impossible flags. */
+static bool flow_account(struct nat *nat, struct nat_flow *f, const struct nat_pkt *p,
+                         bool from_guest, uint32_t now)
+{
+    /* Direction 0 is the side that opened: the guest, unless a rule opened it. */
+    unsigned dir = from_guest == !(f->flags & NAT_FLOW_FROM_RULE) ? 0 : 1;
+    bool candidate;
+
+    if (f->proto == NAT_PROTO_TCP) {
+        if (!nat_tcp_track(f, dir, p))
+            return false;
+    } else if (dir == 1) {
+        f->flags |= NAT_FLOW_ASSURED;
+    }
+    nat_table_touch(&nat->table, f, timer_of(f), now);
+    candidate = !(f->flags & NAT_FLOW_ASSURED) || (f->proto == NAT_PROTO_TCP && nat_tcp_closing(f));
+    nat_table_set_evictable(&nat->table, f, candidate);
+    if (from_guest)
+        f->packets_out++;
+    else
+        f->packets_in++;
+    return true;
+}
+
+static enum nat_verdict forward_out(struct nat *nat, struct nat_flow *f, struct nat_pkt *p)
+{
+    nat_rewrite_src(&p->ip, &p->l4, f->ext_addr, f->ext_port, NULL);
+    nat->stats.translated_out++;
+    return NAT_FORWARD;
+}
+
+static enum nat_verdict forward_in(struct nat *nat, struct nat_flow *f, struct nat_pkt *p)
+{
+    nat_rewrite_dst(&p->ip, &p->l4, f->int_addr, f->int_port, NULL);
+    nat->stats.translated_in++;
+    return NAT_FORWARD;
+}
+
+/* Fills in and inserts a new flow. Returns it, or NULL with *v the drop verdict. */
+static struct nat_flow *flow_open(struct nat *nat, const struct nat_flow *proto_flow,
+                                  uint32_t now, enum nat_verdict *v)
+{
+    struct nat_flow *f = nat_table_get(&nat->table, now);
+
+    if (!f) {
+        *v = nat_drop(nat, NAT_DROP_TABLE_FULL);
+        return NULL;
+    }
+    *f = *proto_flow;
+    if (nat_table_insert(&nat->table, f, timer_of(f), now) < 0) {
+        *v = nat_drop(nat, NAT_DROP_TABLE_FULL);
+        return NULL;
+    }
+    return f;
+}
+
+/* Opens the flow of a guest's first packet to a remote. */
+static struct nat_flow *flow_open_out(struct nat *nat, const struct nat_net *net,
+                                      const struct nat_pkt *p, uint32_t now, enum nat_verdict *v)
+{
+    struct nat_flow n = {
+        .proto = p->ip.proto, .iface = net->iface,
+        .int_addr = p->ip.src, .int_port = p->l4.sport,
+        .rem_addr = p->ip.dst, .rem_port = p->l4.dport,
+        .ext_addr = nat->wan_addr,
+    };
+    struct nat_key in = {p->ip.dst, nat->wan_addr, p->l4.dport, 0, p->ip.proto};
+
+    if (p->ip.proto == NAT_PROTO_TCP) {
+        n.tcp_state = (uint8_t)nat_tcp_open_state(p->tcp_flags);
+        if (n.tcp_state == NAT_TCP_NONE) {
+            *v = nat_drop(nat, NAT_DROP_INVALID);
+            return NULL;
+        }
+    }
+    /* A protocol without ports has one possible inbound key per remote. */
+    if (p->l4.sport_p ? !nat_port_choose(nat, &in, p->l4.sport, now)
+                      : !nat_table_in_free(&nat->table, &in, now)) {
+        *v = nat_drop(nat, NAT_DROP_NO_PORT);
+        return NULL;
+    }
+    n.ext_port = in.dport;
+    return flow_open(nat, &n, now, v);
+}
+
+/* Contract in nat_priv.h. */
+enum nat_verdict nat_flow_out(struct nat *nat, const struct nat_net *net, struct nat_pkt *p,
+                              uint32_t now)
+{
+    struct nat_key k;
+    struct nat_flow *f;
+    enum nat_verdict v;
+
+    if (p->icmp_error) {
+        /* The guest answers a packet of a flow (a port unreachable): the quote is
+         * that packet as delivered, to the guest's own address. */
+        if (!p->inner_l4.tracked)
+            return nat_drop(nat, NAT_DROP_INVALID);
+        k = quote_answer_key(p);
+        f = nat_table_find(&nat->table, NAT_OUT, &k, now);
+        if (!f || f->int_addr != p->ip.src)
+            return nat_drop(nat, NAT_DROP_INVALID);
+        nat_rewrite_dst(&p->inner, &p->inner_l4, f->ext_addr, f->ext_port, p->l4.csum_p);
+        nat_rewrite_src(&p->ip, &p->l4, f->ext_addr, 0, NULL);
+        nat->stats.translated_out++;
+        return NAT_FORWARD;
+    }
+    /* Of ICMP, only an echo request can open or use a flow from this side. */
+    if (!p->l4.tracked ||
+        (p->ip.proto == NAT_PROTO_ICMP && p->icmp_type != NAT_ICMP_ECHO_REQUEST))
+        return nat_drop(nat, NAT_DROP_INVALID);
+    k = pkt_key(&p->ip, &p->l4);
+    f = nat_table_find(&nat->table, NAT_OUT, &k, now);
+    if (!f && !(f = flow_open_out(nat, net, p, now, &v)))
+        return v;
+    if (!flow_account(nat, f, p, true, now))
+        return nat_drop(nat, NAT_DROP_INVALID);
+    return forward_out(nat, f, p);
+}
+
+/* Opens the flow of a new connection to a forwarding rule's host port; NULL with
+ * *v NAT_PASS if no rule takes it (or the rule has no guest to give it to), or the
+ * drop verdict. */
+static struct nat_flow *flow_open_rule(struct nat *nat, const struct nat_pkt *p, uint32_t now,
+                                       enum nat_verdict *v)
+{
+    int slot = nat_rule_match(nat, p->ip.proto, p->l4.dport);
+    const struct nat_rule *r;
+    const struct nat_net *net;
+    struct nat_flow n;
+    struct nat_key out;
+
+    *v = NAT_PASS;
+    if (slot < 0)
+        return NULL;
+    r = &nat->rules[slot];
+    n = (struct nat_flow){
+        .proto = p->ip.proto, .iface = r->iface, .flags = NAT_FLOW_FROM_RULE,
+        .rule = (uint8_t)(slot + 1),
+        .int_addr = r->guest_ip, .int_port = r->guest_port,
+        .rem_addr = p->ip.src, .rem_port = p->l4.sport,
+        .ext_addr = p->ip.dst, .ext_port = p->l4.dport,
+    };
+    if (p->ip.proto == NAT_PROTO_TCP) {
+        n.tcp_state = (uint8_t)nat_tcp_open_state(p->tcp_flags);
+        if (n.tcp_state == NAT_TCP_NONE)
+            return NULL;
+    }
+    /* No guest yet (no lease): not NAT's packet; lwIP answers as for a closed port. */
+    net = nat_net_of_iface(nat, r->iface);
+    if (n.int_addr == 0 && nat->resolver)
+        n.int_addr = nat->resolver(nat->resolver_ctx, r->iface);
+    if (!net || !nat_net_host_ok(net, n.int_addr))
+        return NULL;
+    /* The guest already talks to this remote from that port on its own. */
+    out = (struct nat_key){n.int_addr, n.rem_addr, n.int_port, n.rem_port, n.proto};
+    if (nat_table_find(&nat->table, NAT_OUT, &out, now)) {
+        *v = nat_drop(nat, NAT_DROP_NO_PORT);
+        return NULL;
+    }
+    return flow_open(nat, &n, now, v);
+}
+
+/* Contract in nat_priv.h. */
+enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now)
+{
+    struct nat_key k;
+    struct nat_flow *f;
+    enum nat_verdict v;
+
+    if (p->icmp_error) {
+        /* From a remote or a router on the way, about a packet a flow sent: the
+         * quote is that packet as translated, from the external address. */
+        if (!p->inner_l4.tracked)
+            return NAT_PASS;
+        k = quote_answer_key(p);
+        f = nat_table_find(&nat->table, NAT_IN, &k, now);
+        if (!f)
+            return NAT_PASS;
+        nat_rewrite_src(&p->inner, &p->inner_l4, f->int_addr, f->int_port, p->l4.csum_p);
+        nat_rewrite_dst(&p->ip, &p->l4, f->int_addr, 0, NULL);
+        nat->stats.translated_in++;
+        return NAT_FORWARD;
+    }
+    /* Echo requests and other ICMP are for vmgate itself. */
+    if (!p->l4.tracked ||
+        (p->ip.proto == NAT_PROTO_ICMP && p->icmp_type != NAT_ICMP_ECHO_REPLY))
+        return NAT_PASS;
+    k = pkt_key(&p->ip, &p->l4);
+    f = nat_table_find(&nat->table, NAT_IN, &k, now);
+    if (!f) {
+        if (p->ip.proto != NAT_PROTO_TCP && p->ip.proto != NAT_PROTO_UDP)
+            return NAT_PASS;
+        if (!(f = flow_open_rule(nat, p, now, &v)))
+            return v;
+    }
+    if (!flow_account(nat, f, p, false, now))
+        return nat_drop(nat, NAT_DROP_INVALID);
+    return forward_in(nat, f, p);
+}
+
+/* Contract in nat_priv.h. Only what the policy would let through unchanged gets
+ * here: a packet matching a flow's inbound key is addressed to the WAN address
+ * from outside, and one matching a flow's outbound key comes from that flow's
+ * guest to a remote that was outside when the flow opened (networks are never
+ * removed, and a WAN change flushes every flow). */
+enum nat_verdict nat_flow_existing(struct nat *nat, struct nat_pkt *p, int iface, uint32_t now)
+{
+    struct nat_key k;
+    struct nat_flow *f;
+    bool from_guest = iface != nat->wan_iface;
+
+    if (p->icmp_error || !p->l4.tracked || p->ip.ttl <= 1)
+        return NAT_PASS;
+    if (p->ip.proto == NAT_PROTO_ICMP &&
+        p->icmp_type != (from_guest ? NAT_ICMP_ECHO_REQUEST : NAT_ICMP_ECHO_REPLY))
+        return NAT_PASS;
+    if (!from_guest && (nat->wan_addr == 0 || p->ip.dst != nat->wan_addr))
+        return NAT_PASS;
+    k = pkt_key(&p->ip, &p->l4);
+    f = nat_table_find(&nat->table, from_guest ? NAT_OUT : NAT_IN, &k, now);
+    if (!f || (from_guest && f->iface != iface))
+        return NAT_PASS;
+    if (!flow_account(nat, f, p, from_guest, now))
+        return NAT_PASS;
+    return from_guest ? forward_out(nat, f, p) : forward_in(nat, f, p);
+}

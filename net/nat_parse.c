@@ -1,0 +1,206 @@
+/* Packet parsing for NAT. Every length comes from the packet and is checked
+ * against what is really there before anything past it is read: total length
+ * against the buffer, the header length against the total length, each transport
+ * header against what remains, and a quote against the ICMP message's end. */
+#include "nat_parse.h"
+
+#include "bytes.h"
+
+#define IP_HDR_MIN   20
+#define TCP_HDR_MIN  20
+#define UDP_HDR_LEN  8
+#define ICMP_HDR_LEN 8
+/* RFC 792: an error quotes the IP header and at least the first 8 data bytes. */
+#define QUOTE_L4_MIN 8
+/* The TCP checksum field ends at byte 18 of the header: a quote of the usual 8
+ * bytes does not hold it. */
+#define TCP_CSUM_END 18
+
+#define IP_FRAG_MASK 0x3fff     /* MF and the fragment offset */
+#define IP_OFFSET_MASK 0x1fff
+
+/* True if an IPv4 header's checksum is right: its 16-bit words, the checksum
+ * among them, sum to 0xffff. Summed as 32-bit words into 64 bits, which is the
+ * same sum in one's complement arithmetic (2^16 = 1 mod 0xffff) in a quarter of
+ * the steps; hlen is a multiple of 4. */
+static bool ip_header_csum_ok(const uint8_t *h, size_t hlen)
+{
+    uint64_t s = 0;
+    uint32_t x;
+
+    for (size_t i = 0; i < hlen; i += 4)
+        s += get_be32(h + i);
+    s = (s & 0xffffffffu) + (s >> 32);
+    s = (s & 0xffffffffu) + (s >> 32);
+    x = (uint32_t)s;
+    x = (x & 0xffff) + (x >> 16);
+    x = (x & 0xffff) + (x >> 16);
+    return x == 0xffff;
+}
+
+/* Fills ip from an IPv4 header whose length the caller has already checked. */
+static void ip_fill(struct nat_ip *ip, uint8_t *hdr)
+{
+    ip->hdr = hdr;
+    ip->ttl = hdr[8];
+    ip->proto = hdr[9];
+    ip->src = get_be32(hdr + 12);
+    ip->dst = get_be32(hdr + 16);
+}
+
+/* The ICMP echo identifier as a port, per the note in nat_parse.h. */
+static void l4_icmp_echo(struct nat_l4 *l4, uint8_t *icmp)
+{
+    uint8_t *id = icmp + 4;
+
+    l4->tracked = true;
+    l4->csum_p = icmp + 2;
+    if (icmp[0] == NAT_ICMP_ECHO_REQUEST) {
+        l4->sport = get_be16(id);
+        l4->sport_p = id;
+    } else {
+        l4->dport = get_be16(id);
+        l4->dport_p = id;
+    }
+}
+
+static void l4_ports(struct nat_l4 *l4, uint8_t *hdr)
+{
+    l4->tracked = true;
+    l4->sport_p = hdr;
+    l4->dport_p = hdr + 2;
+    l4->sport = get_be16(hdr);
+    l4->dport = get_be16(hdr + 2);
+}
+
+/* Parses the packet an ICMP error quotes: q holds qlen bytes (the rest of the
+ * ICMP message). The quote is usually cut short, so its own total length is not
+ * checked against qlen; only what NAT reads and writes has to be there: the whole
+ * IP header and 8 bytes of the transport header. A quoted non-first fragment has
+ * no transport header: it parses, untracked, unless it is of a protocol without
+ * ports. Returns false if the quote is malformed. */
+static bool quote_parse(struct nat_pkt *p, uint8_t *q, size_t qlen)
+{
+    struct nat_l4 *l4 = &p->inner_l4;
+    size_t hlen;
+    uint8_t *t;
+
+    *l4 = (struct nat_l4){0};
+    if (qlen < IP_HDR_MIN || q[0] >> 4 != 4)
+        return false;
+    hlen = (size_t)(q[0] & 0x0f) * 4;
+    if (hlen < IP_HDR_MIN || hlen + QUOTE_L4_MIN > qlen)
+        return false;
+    ip_fill(&p->inner, q);
+    t = q + hlen;
+    if (get_be16(q + 6) & IP_OFFSET_MASK) {
+        l4->tracked = p->inner.proto != NAT_PROTO_TCP && p->inner.proto != NAT_PROTO_UDP &&
+                      p->inner.proto != NAT_PROTO_ICMP;
+        return true;
+    }
+    switch (p->inner.proto) {
+    case NAT_PROTO_TCP:
+        l4_ports(l4, t);
+        l4->csum_pseudo = true;
+        if (qlen - hlen >= TCP_CSUM_END)
+            l4->csum_p = t + 16;
+        break;
+    case NAT_PROTO_UDP:
+        l4_ports(l4, t);
+        l4->csum_pseudo = true;
+        l4->csum_optional = true;
+        l4->csum_p = t + 6;
+        break;
+    case NAT_PROTO_ICMP:
+        /* Only an echo can belong to a flow; an error about an error cannot. */
+        if (t[0] == NAT_ICMP_ECHO_REQUEST || t[0] == NAT_ICMP_ECHO_REPLY)
+            l4_icmp_echo(l4, t);
+        break;
+    default:
+        l4->tracked = true;
+        break;
+    }
+    return true;
+}
+
+/* Contract in nat_parse.h. */
+enum nat_parse_result nat_parse(struct nat_pkt *p, uint8_t *pkt, size_t len)
+{
+    size_t hlen, tot, l4len;
+    uint8_t *t;
+
+    /* Only what every reader may look at is cleared (the quote's fields are read
+     * only when icmp_error is set): this runs for every packet. */
+    p->l4 = (struct nat_l4){0};
+    p->tcp_flags = 0;
+    p->tcp_seq = p->tcp_ack = p->tcp_payload = 0;
+    p->icmp_type = 0;
+    p->icmp_error = false;
+    if (len < IP_HDR_MIN || pkt[0] >> 4 != 4)
+        return NAT_PARSE_MALFORMED;
+    hlen = (size_t)(pkt[0] & 0x0f) * 4;
+    tot = get_be16(pkt + 2);
+    if (hlen < IP_HDR_MIN || tot < hlen || tot > len)
+        return NAT_PARSE_MALFORMED;
+    /* lwIP's input hook runs before lwIP checks the header: this is the check. A
+     * correct checksum sums, with itself, to 0xffff. */
+    if (!ip_header_csum_ok(pkt, hlen))
+        return NAT_PARSE_MALFORMED;
+    ip_fill(&p->ip, pkt);
+    p->tot_len = tot;
+    if (get_be16(pkt + 6) & IP_FRAG_MASK)
+        return NAT_PARSE_FRAGMENT;
+
+    t = pkt + hlen;
+    l4len = tot - hlen;
+    switch (p->ip.proto) {
+    case NAT_PROTO_TCP: {
+        size_t doff;
+        if (l4len < TCP_HDR_MIN)
+            return NAT_PARSE_MALFORMED;
+        doff = (size_t)(t[12] >> 4) * 4;
+        if (doff < TCP_HDR_MIN || doff > l4len)
+            return NAT_PARSE_MALFORMED;
+        l4_ports(&p->l4, t);
+        p->l4.csum_p = t + 16;
+        p->l4.csum_pseudo = true;
+        p->tcp_seq = get_be32(t + 4);
+        p->tcp_ack = get_be32(t + 8);
+        p->tcp_flags = t[13];
+        p->tcp_payload = (uint32_t)(l4len - doff);
+        break;
+    }
+    case NAT_PROTO_UDP: {
+        size_t ulen;
+        if (l4len < UDP_HDR_LEN)
+            return NAT_PARSE_MALFORMED;
+        ulen = get_be16(t + 4);
+        if (ulen < UDP_HDR_LEN || ulen > l4len)
+            return NAT_PARSE_MALFORMED;
+        l4_ports(&p->l4, t);
+        p->l4.csum_p = t + 6;
+        p->l4.csum_pseudo = true;
+        p->l4.csum_optional = true;
+        break;
+    }
+    case NAT_PROTO_ICMP:
+        if (l4len < ICMP_HDR_LEN)
+            return NAT_PARSE_MALFORMED;
+        p->icmp_type = t[0];
+        if (t[0] == NAT_ICMP_ECHO_REQUEST || t[0] == NAT_ICMP_ECHO_REPLY) {
+            l4_icmp_echo(&p->l4, t);
+        } else if (nat_icmp_is_error(t[0])) {
+            p->icmp_error = true;
+            p->l4.csum_p = t + 2;
+            if (!quote_parse(p, t + ICMP_HDR_LEN, l4len - ICMP_HDR_LEN))
+                return NAT_PARSE_MALFORMED;
+        } else {
+            p->l4.csum_p = t + 2;   /* untracked: timestamps, router adverts, ... */
+        }
+        break;
+    default:
+        p->l4.tracked = true;
+        break;
+    }
+    return NAT_PARSE_OK;
+}

@@ -1,0 +1,65 @@
+/* The NAT engine's state, shared by its files: nat.c (the public API and the
+ * policy), nat_flow.c (translation through flows), nat_rules.c (forwarding rules
+ * and external port choice). Nothing outside net/nat*.c includes this. */
+#ifndef VMGATE_NAT_PRIV_H
+#define VMGATE_NAT_PRIV_H
+
+#include "nat.h"
+#include "nat_parse.h"
+#include "nat_table.h"
+
+#define NAT_PORT_PROBES 256     /* ports tried before a new flow is refused NO_PORT */
+
+struct nat {
+    struct nat_table table;
+    struct nat_stats stats;
+    enum nat_drop_reason last_drop;
+
+    int wan_iface;                      /* -1 until nat_set_wan() */
+    uint32_t wan_addr;
+
+    struct nat_net nets[NAT_MAX_NETS];
+    unsigned n_nets;
+
+    struct nat_rule rules[NAT_MAX_RULES];
+    bool rule_used[NAT_MAX_RULES];
+    /* Bit p of rule_ports[0] (TCP) or [1] (UDP): some rule's host port is p. A new
+     * connection's destination port is checked here before the rules are walked,
+     * and outbound flows never take these ports. */
+    uint8_t rule_ports[2][65536 / 8];
+
+    uint32_t (*resolver)(void *ctx, int iface);
+    void *resolver_ctx;
+    bool (*port_in_use)(void *ctx, uint8_t proto, uint16_t port);
+    void *port_ctx;
+};
+
+/* nat.c */
+enum nat_verdict nat_drop(struct nat *nat, enum nat_drop_reason r);
+const struct nat_net *nat_net_of_iface(const struct nat *nat, int iface);
+/* True if addr is a host address of net that a guest may use: inside it, not its
+ * network or broadcast address, not one of vmgate's own addresses there. */
+bool nat_net_host_ok(const struct nat_net *net, uint32_t addr);
+
+/* nat_flow.c: a packet that policy has cleared for translation. */
+/* From a guest on a NAT network, going outside: translate through its flow,
+ * creating one. */
+enum nat_verdict nat_flow_out(struct nat *nat, const struct nat_net *net, struct nat_pkt *p,
+                              uint32_t now);
+/* From the WAN, to the WAN address: translate through a flow, or a new one from a
+ * forwarding rule; NAT_PASS if neither applies. */
+enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now);
+/* Translates p if it is a plain packet of an existing flow (see
+ * nat_translate_existing()); NAT_PASS otherwise, with nothing changed. */
+enum nat_verdict nat_flow_existing(struct nat *nat, struct nat_pkt *p, int iface, uint32_t now);
+
+/* nat_rules.c */
+/* The slot of the rule that takes a new connection of proto to port on the WAN
+ * address, or -1. */
+int nat_rule_match(const struct nat *nat, uint8_t proto, uint16_t port);
+/* Chooses the external port of a new outbound flow whose inbound key is *k
+ * (k->dport is the port being chosen): preferred if free, else a probed one.
+ * Returns true with k->dport set, false if none was found. */
+bool nat_port_choose(struct nat *nat, struct nat_key *k, uint16_t preferred, uint32_t now);
+
+#endif

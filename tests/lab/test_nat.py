@@ -1,0 +1,165 @@
+"""vmgate as a NAT router (VirtualBox's NAT mode, without its limits): DHCP with
+VirtualBox's layout, NAT with connection tracking, the DNS relay at .3, port
+forwarding, NAT networks, host-only networks, isolation."""
+import re
+
+import lab
+from natlab import NatLab, OUT_ADDR, FAR_ADDR, WWW
+from vmgate import IPV4
+
+
+def guest_fails(g, cmd, timeout=20):
+    rc, out = g.run(cmd, timeout=timeout)
+    assert rc != 0, f"expected failure of {cmd!r}, got: {out}"
+
+
+def nat_stats(gw):
+    """Drop counters by reason from `nat stats`."""
+    out = gw.cmd("nat stats")
+    return {k: int(v) for k, v in re.findall(r"(\w+) (\d+)", out.split("drops:", 1)[1])}
+
+
+@lab.timeout(180)
+@lab.requires("build")
+def test_two_nat_networks_layout_and_isolation(lab):
+    """nic1 serves 10.0.2.0/24 and nic2 10.0.3.0/24 as VirtualBox does: the first
+    guest gets .15 with gateway .2 and DNS .3. The two networks cannot reach each
+    other, and nothing from the WAN reaches a guest unsolicited."""
+    t = NatLab(lab, lans=2)
+    a = t.guest("a", lan=1)
+    b = t.guest("b", lan=2)
+    wan = t.start(a, b)
+    la, lb = t.lease(a), t.lease(b)
+    assert la["ip"] == "10.0.2.15" and la["router"] == "10.0.2.2" and la["dns"] == "10.0.2.3", la
+    assert la["subnet"] == "255.255.255.0" and la["serverid"] == "10.0.2.2", la
+    assert lb["ip"] == "10.0.3.15" and lb["router"] == "10.0.3.2" and lb["dns"] == "10.0.3.3", lb
+    leases = t.gw.cmd("leases")
+    assert "10.0.2.15" in leases and "10.0.3.15" in leases, leases
+
+    before = nat_stats(t.gw)
+    guest_fails(a, "ping -c 2 -W 1 10.0.3.15")
+    guest_fails(b, "ping -c 2 -W 1 10.0.2.15")
+    guest_fails(b, "ping -c 1 -W 1 10.0.2.2")
+    # Unsolicited from the WAN: even with a route to the NAT network, nothing arrives.
+    b.bg("nc -l -p 5000 -e echo reached")
+    t.out.ip("route", "add", "10.0.3.0/24", "via", wan)
+    assert t.out.run(["ping", "-c", "2", "-W", "1", "10.0.3.15"], check=False).returncode != 0
+    r = t.out.run(["busybox", "nc", "-w", "2", "10.0.3.15", "5000"], check=False, timeout=15)
+    assert "reached" not in r.stdout
+    after = nat_stats(t.gw)
+    assert after["isolation"] > before["isolation"], (before, after)
+    assert after["unsolicited"] > before["unsolicited"], (before, after)
+    # Both still reach the outside.
+    a.sh(f"ping -c 2 -W 2 {OUT_ADDR}")
+    b.sh(f"ping -c 2 -W 2 {OUT_ADDR}")
+
+
+@lab.timeout(180)
+@lab.requires("build")
+def test_http_dns_ping_traceroute(lab):
+    """A guest resolves a name through the relay at .3 (answered by dnsmasq in the
+    namespace), downloads a file intact over HTTP — the server sees vmgate's WAN
+    address — and pings and traceroutes two hops beyond vmgate."""
+    t = NatLab(lab, far=True)
+    g = t.guest("g")
+    wan = t.start(g)
+    out = g.sh(f"nslookup {WWW} 10.0.2.3")
+    assert OUT_ADDR in out.split("Name:", 1)[-1], out
+    got = g.sh(f"timeout 60 wget -q -O - {t.http.url(host=WWW)} | sha256sum", timeout=90)
+    assert got.split()[0] == t.http.sha256
+    assert t.http_clients() and set(t.http_clients()) == {wan}, t.http_clients()
+    g.sh(f"ping -c 3 -W 2 {OUT_ADDR}")
+    g.sh(f"ping -c 3 -W 2 {FAR_ADDR}")
+    trace = g.sh(f"traceroute -n -w 2 -q 1 -m 5 {FAR_ADDR}", timeout=60)
+    hops = re.findall(rf"^\s*(\d+)\s+({IPV4})", trace, re.M)
+    assert [h[1] for h in hops] == ["10.0.2.2", OUT_ADDR, FAR_ADDR], trace
+
+
+@lab.timeout(180)
+@lab.requires("build")
+def test_port_forwarding_tcp_and_udp(lab):
+    """VBoxManage-style rules: TCP 8080 on the WAN to the guest's web server on 80,
+    UDP 7777 to an echo service on 7, and a privileged port (22 to 2200) with the
+    guest named explicitly."""
+    t = NatLab(lab, config="natpf nic1 web,tcp,,8080,,80; natpf nic1 echo,udp,,7777,,7; "
+                           "natpf nic1 low,tcp,,22,10.0.2.15,2200")
+    g = t.guest("g")
+    wan = t.start(g)
+    g.sh("mkdir -p /www && echo forwarded-ok > /www/index.html && httpd -p 80 -h /www")
+    g.bg("socat UDP-RECVFROM:7,fork PIPE")
+    g.bg("socat TCP-LISTEN:2200,fork,reuseaddr SYSTEM:'echo low-port-ok'")
+    g.wait_port(80)
+    g.wait_port(7, "udp")
+    g.wait_port(2200)
+    r = t.out.run(["busybox", "wget", "-q", "-O", "-", f"http://{wan}:8080/index.html"], timeout=30)
+    assert r.stdout.strip() == "forwarded-ok", r.stdout
+    r = t.out.run(["socat", "-T", "3", "-", f"UDP:{wan}:7777"], input="echo-me\n", timeout=20)
+    assert r.stdout.strip() == "echo-me", r.stdout
+    r = t.out.run(["busybox", "nc", "-w", "3", wan, "22"], check=False, timeout=20)
+    assert "low-port-ok" in r.stdout, r.stdout
+    flows = t.gw.cmd("nat")
+    assert "natpf" in flows, flows
+
+
+@lab.timeout(180)
+@lab.requires("build")
+def test_nat_network_shared_by_two_nics(lab):
+    """A NAT Network (VBoxManage natnetwork) across two of vmgate's NICs: the guests
+    behind them share one subnet, reach each other directly and the outside through
+    NAT."""
+    t = NatLab(lab, lans=2, config="natnetwork lab 10.0.9.0/24; nic1 natnet lab; nic2 natnet lab")
+    a = t.guest("a", lan=1)
+    b = t.guest("b", lan=2)
+    t.start(a, b)
+    aa, ba = t.addr(a), t.addr(b)
+    assert {aa, ba} == {"10.0.9.15", "10.0.9.16"}, (aa, ba)
+    assert t.lease(a)["router"] == "10.0.9.2"
+    a.sh(f"ping -c 3 -W 2 {ba}")
+    b.sh(f"ping -c 3 -W 2 {aa}")
+    for g in (a, b):
+        got = g.sh(f"timeout 60 wget -q -O - {t.http.url()} | sha256sum", timeout=90)
+        assert got.split()[0] == t.http.sha256
+
+
+@lab.timeout(180)
+@lab.requires("build")
+def test_udp_both_ways_and_gre(lab):
+    """A UDP exchange (the reply finds its way back; the server sees vmgate's WAN
+    address), and a GRE tunnel from the guest to a peer outside, which VirtualBox's
+    NAT cannot carry: vmgate translates GRE by address."""
+    t = NatLab(lab)
+    g = t.guest("g")
+    peer = t.outside_vm("peer", "192.168.60.10/24")
+    peer.start()
+    t.out.spawn("udp-echo", ["socat", "UDP-RECVFROM:9999,fork",
+                             "SYSTEM:echo from-$SOCAT_PEERADDR-$(cat)"])
+    t.out.wait_listening(9999, "udp")
+    wan = t.start(g)
+    out = g.sh(f"echo hello | socat -T 3 - UDP:{OUT_ADDR}:9999")
+    assert out.strip() == f"from-{wan}-hello", out
+
+    peer.wait_for("GUEST-READY", 90)
+    peer.sh(f"ip tunnel add gre1 mode gre remote {wan} local 192.168.60.10 ttl 64 && "
+            "ip addr add 172.30.0.1/30 dev gre1 && ip link set gre1 up")
+    g.sh("ip tunnel add gre1 mode gre remote 192.168.60.10 local 10.0.2.15 ttl 64 && "
+         "ip addr add 172.30.0.2/30 dev gre1 && ip link set gre1 up")
+    g.sh("ping -c 3 -W 2 172.30.0.1")
+    flows = t.gw.cmd("nat")
+    assert re.search(r"^gre\s+10\.0\.2\.15", flows, re.M), flows
+
+
+@lab.timeout(150)
+@lab.requires("build")
+def test_hostonly_network_routed_without_nat(lab):
+    """A host-only network gets DHCP from vmgate and is routed to the WAN untranslated:
+    the outside sees the guest's own address, and reaches the guest by a route."""
+    t = NatLab(lab, config="nic1 hostonly 192.168.56.1/24")
+    g = t.guest("g")
+    wan = t.start(g)
+    addr = t.addr(g)
+    assert addr and addr.startswith("192.168.56."), addr
+    assert t.lease(g)["router"] == "192.168.56.1"
+    t.out.ip("route", "add", "192.168.56.0/24", "via", wan)
+    g.sh(f"timeout 60 wget -q -O /dev/null {t.http.url()}", timeout=90)
+    assert addr in t.http_clients(), t.http_clients()
+    t.out.run(["ping", "-c", "2", "-W", "2", addr], timeout=20)
