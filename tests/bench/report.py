@@ -145,23 +145,12 @@ def segment_size(sample):
 
 
 def cost_text(sample, key, cfg):
-    """CPU per unit of traffic for each QEMU of one run: core-seconds per GB of TCP
-    payload, or µs per received 64-byte frame."""
+    """CPU per unit of traffic for each QEMU of one run (see process_cost)."""
     if not sample or not sample.get("value"):
         return "—"
-    c = sample["cpu"]
-    if key == "udp64":
-        units = sample["value"] * 1e3 * cfg["seconds"]                 # frames received
-        scale, fmt = 1e6, "{:.0f}"
-    else:
-        units = sample["value"] / 8 * (cfg["seconds"] + cfg["warmup"])  # GB
-        scale, fmt = 1.0, "{:.1f}"
-    parts = []
-    for role, p in c["procs"].items():
-        if role == "iperf3 -s":
-            continue
-        secs = (p.get("vcpu", 0) + p.get("main", 0)) * c["seconds"]
-        parts.append(f"{role} " + fmt.format(secs * scale / units))
+    fmt = "{:.0f}" if key == "udp64" else "{:.1f}"
+    parts = [f"{role} " + fmt.format(process_cost(sample, key, cfg, role))
+             for role in sample["cpu"]["procs"] if role != "iperf3 -s"]
     return "; ".join(parts) or "—"
 
 
@@ -236,7 +225,40 @@ def observations(results, measures):
         if busy:
             out.append(f"vmgate's vCPU thread during {rec['title']}'s runs: " + ", ".join(busy) +
                        " of a core (near 100 % means vmgate itself is the bottleneck).")
+        costs = []
+        for key in ("tcp_up", "tcp_down", "udp64"):
+            mine = process_cost(median_sample(rec, key), key, results["config"], "vmgate")
+            theirs = process_cost(median_sample(other, key), key, results["config"], "router") if other else None
+            if mine is not None:
+                unit = "µs/frame" if key == "udp64" else "core-s/GB"
+                costs.append(f"{measures[key].title} {mine:.1f} {unit}" +
+                             (f" (Linux router {theirs:.1f})" if theirs is not None else ""))
+        if costs:
+            out.append(f"CPU that {rec['title']}'s QEMU spent per unit of traffic: " + "; ".join(costs) + ".")
+        prof = rec.get("profile") or {}
+        hot = []
+        for key, p in prof.items():
+            busy_pct = 100 - p["halted_pct"]
+            if p["functions"] and busy_pct > 0:
+                f, src, v = p["functions"][0]
+                hot.append(f"{measures[key].title}: halted {p['halted_pct']:.0f} % of the samples, "
+                           f"`{f}`{f' ({src})' if src else ''} {100 * v / busy_pct:.0f} % of the others")
+        if hot:
+            out.append("Profile (extra pass): " + "; ".join(hot) + ".")
     return out
+
+
+def process_cost(sample, key, cfg, role):
+    """One QEMU's CPU per unit of traffic in a run: core-s/GB (TCP) or µs/frame (UDP)."""
+    if not sample or not sample.get("value"):
+        return None
+    p = sample["cpu"]["procs"].get(role)
+    if not p:
+        return None
+    secs = (p.get("vcpu", 0) + p.get("main", 0)) * sample["cpu"]["seconds"]
+    if key == "udp64":
+        return secs * 1e6 / (sample["value"] * 1e3 * cfg["seconds"])
+    return secs / (sample["value"] / 8 * (cfg["seconds"] + cfg["warmup"]))
 
 
 def render(results, measures, paths_meta):
@@ -421,7 +443,8 @@ def render(results, measures, paths_meta):
                        if p.get("vcpu") is not None else "")
                 L.append(f"- **{m.title}** ({fmt_num(p.get('value'), m.fmt)} {m.unit} while sampled; "
                          f"{p['samples']} samples, halted {p['halted_pct']} %{ran}): {comps}")
-                L.append("  - " + ", ".join(f"`{f}` {v} %" for f, _, v in p["functions"][:12]))
+                L.append("  - " + ", ".join(f"`{f}`{f' ({src})' if src else ''} {v} %"
+                                            for f, src, v in p["functions"][:12]))
             L.append("")
 
     L.append("## Method and noise")
