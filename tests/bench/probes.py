@@ -254,7 +254,8 @@ def component(path):
 
 class PcSampler(threading.Thread):
     """Samples a VM's instruction pointer every `interval` seconds with the monitor's
-    `info registers` (QMP, from this thread only while it runs). Under TCG the vCPU's
+    `info registers` (QMP, from this thread only while it runs), and the caller from
+    the frame RBP points at. Under TCG the vCPU's
     RIP is written back at translation-block boundaries, so a sample points at the
     start of a basic block in the function that was running: a fair flat profile at
     function level. HLT=1 samples count as idle."""
@@ -264,27 +265,40 @@ class PcSampler(threading.Thread):
         self.vm = vm
         self.interval = interval
         self.samples = []
+        self.callers = []                   # the return address of each sample's frame
         self.halted = 0
         self.errors = 0
         self._done = threading.Event()
 
     def run(self):
         rx = re.compile(r"RIP=([0-9a-f]+).*HLT=(\d)")
+        rbp_rx = re.compile(r"RBP=([0-9a-f]+)")
         while not self._done.is_set():
             try:
                 text = self.vm.hmp("info registers")
+                m = rx.search(text)
+                if m and m.group(2) == "1":
+                    self.halted += 1
+                elif m:
+                    rip = int(m.group(1), 16)
+                    self.samples.append(rip)
+                    self.callers.append(self.caller(int(rbp_rx.search(text).group(1), 16)))
             except Exception:
                 self.errors += 1
                 if self.errors > 20:
                     return
-                continue
-            m = rx.search(text)
-            if m:
-                if m.group(2) == "1":
-                    self.halted += 1
-                else:
-                    self.samples.append(int(m.group(1), 16))
             self._done.wait(self.interval)
+
+    def caller(self, rbp):
+        """The return address in the frame RBP points at (vmgate keeps frame pointers;
+        its memory is identity-mapped, so the monitor's physical read sees the stack).
+        In a function's first instructions, before it pushed RBP, this names the
+        caller's caller: a small blur."""
+        if not rbp or rbp & 7:
+            return None
+        out = self.vm.hmp(f"xp /2gx {rbp:#x}")
+        words = re.findall(r"0x([0-9a-f]{16})", out)
+        return int(words[1], 16) if len(words) >= 2 else None
 
     def finish(self):
         self._done.set()
@@ -301,6 +315,17 @@ class PcSampler(threading.Thread):
             comps[comp] = comps.get(comp, 0) + 1
         pct = lambda n: round(100.0 * n / max(1, total), 1)
         ranked = sorted(funcs.items(), key=lambda kv: -kv[1])[:top]
+        # Who called the three hottest functions, from the samples' frames.
+        callers = {}
+        hottest = [name for (name, _), _ in ranked[:3]]
+        for pc, ret in zip(self.samples, self.callers):
+            name = symbols.lookup(pc)[0]
+            if name in hottest and ret:
+                by = callers.setdefault(name, {})
+                who = symbols.lookup(ret)[0]
+                by[who] = by.get(who, 0) + 1
         return {"samples": total, "halted_pct": pct(self.halted),
                 "functions": [[name, path, pct(n)] for (name, path), n in ranked],
-                "components": {k: pct(v) for k, v in sorted(comps.items(), key=lambda kv: -kv[1])}}
+                "components": {k: pct(v) for k, v in sorted(comps.items(), key=lambda kv: -kv[1])},
+                "callers": {f: {k: pct(v) for k, v in sorted(by.items(), key=lambda kv: -kv[1])[:4]}
+                            for f, by in callers.items()}}

@@ -445,6 +445,8 @@ def render(results, measures, paths_meta):
                          f"{p['samples']} samples, halted {p['halted_pct']} %{ran}): {comps}")
                 L.append("  - " + ", ".join(f"`{f}`{f' ({src})' if src else ''} {v} %"
                                             for f, src, v in p["functions"][:12]))
+                for f, by in p.get("callers", {}).items():
+                    L.append(f"  - `{f}` called from: " + ", ".join(f"`{c}` {v} %" for c, v in by.items()))
             L.append("")
 
     L.append("## Method and noise")
