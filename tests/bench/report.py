@@ -40,7 +40,12 @@ METHOD = """\
 - **Profile.** With BENCH_PROFILE=1 each measurement runs once more on the vmgate paths
   while the harness samples vmgate's instruction pointer through QEMU's monitor (`info
   registers` every 4 ms; under TCG the RIP is written back at translation-block boundaries,
-  so a sample names the function that was running). That pass's figures are not in the
+  so a sample names the function that was running), and the caller of the hottest
+  functions from the return address in the frame RBP points at (a leaf function that
+  sets up no frame of its own, like `virtq_kick`, shows its caller's caller: a kick
+  "called from `nic_transmit`" is the one in `vnet_transmit`). A sample is taken whether
+  the vCPU runs or waits, so a function that exits to QEMU (an MMIO or port write) also
+  collects the time it waits for QEMU's big lock. That pass's figures are not in the
   tables (the sampling costs CPU).
 - **Noise.** Other engineers' QEMUs and fuzzers share this machine's {nproc} cores. A run of
   QEMU under TCG needs a core for each busy vCPU plus one for the I/O side; a path with a
