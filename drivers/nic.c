@@ -65,7 +65,7 @@ static bool gso_is_tcp4(const struct offload *o)
 }
 
 /* lwIP sees only complete, MTU-sized frames with full checksums. */
-static void frame_to_lwip(struct nic *n, struct nic_frame *f)
+void nic_frame_to_lwip(struct nic *n, struct nic_frame *f)
 {
     if (f->off.gso_type != OFFLOAD_GSO_NONE) {
         n->stats.sw_segmented++;
@@ -103,7 +103,7 @@ enum nic_rx_result nic_receive(struct nic *n, struct nic_frame *f)
         if (handled)
             return r;
     }
-    frame_to_lwip(n, f);
+    nic_frame_to_lwip(n, f);
     return NIC_RX_DONE;
 }
 

@@ -105,6 +105,9 @@ struct nic *nic_get(unsigned index);
 /* A received frame: through the fast path if any, else to lwIP (partial checksums
  * completed and GSO frames cut in software, since lwIP handles neither). */
 enum nic_rx_result nic_receive(struct nic *n, struct nic_frame *f);
+/* Copies a received frame into lwIP (as nic_receive does when no fast path takes
+ * it): for a fast path that decides late. */
+void nic_frame_to_lwip(struct nic *n, struct nic_frame *f);
 /* A lent frame has been sent (or dropped): its buffer goes back to its owner. */
 void nic_frame_release(struct nic_frame *f);
 /* Delivers one frame already in a pbuf (consumes it). */

@@ -185,3 +185,11 @@ bool alias_input_was_for_alias(ip4_addr_t *addr)
         *addr = input_alias_addr;
     return input_via_alias;
 }
+
+bool alias_is_address(u32_t addr)
+{
+    for (unsigned i = 0; i < n_aliases; i++)
+        if (ip4_addr_get_u32(&aliases[i].addr) == addr)
+            return true;
+    return false;
+}

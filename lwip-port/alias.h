@@ -27,5 +27,7 @@ int alias_ip4_input(struct pbuf *p, struct netif *inp);
  * For a service's receive callback, which runs while lwIP handles the packet: the
  * rewrite makes "to .3" and "to .2" look alike there. */
 bool alias_input_was_for_alias(ip4_addr_t *addr);
+/* Is addr (network byte order) one of the aliases, on any netif? */
+bool alias_is_address(u32_t addr);
 
 #endif

@@ -7,6 +7,7 @@
 #include "bridge.h"
 #include "alias.h"
 #include "nat_glue.h"
+#include "fastpath.h"
 #include "dhcps_glue.h"
 #include "../drivers/nic.h"
 #include "../kernel/console.h"
@@ -249,6 +250,7 @@ void appliance_init(const struct boot_info *bi)
     for (unsigned i = 0; i < cfg.n_natnets; i++)
         setup_natnet(&cfg.natnet[i]);
     setup_rules();
+    fastpath_attach_all();
 }
 
 int appliance_poll(void)

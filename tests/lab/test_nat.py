@@ -46,9 +46,13 @@ def test_two_nat_networks_layout_and_isolation(lab):
     assert t.out.run(["ping", "-c", "2", "-W", "1", "10.0.3.15"], check=False).returncode != 0
     r = t.out.run(["busybox", "nc", "-w", "2", "10.0.3.15", "5000"], check=False, timeout=15)
     assert "reached" not in r.stdout
+    # A guest cannot send with an address outside its own network.
+    a.sh("ip addr add 10.0.3.99/24 dev eth0")
+    guest_fails(a, f"ping -c 2 -W 1 -I 10.0.3.99 {OUT_ADDR}")
     after = nat_stats(t.gw)
     assert after["isolation"] > before["isolation"], (before, after)
     assert after["unsolicited"] > before["unsolicited"], (before, after)
+    assert after["spoofed"] > before["spoofed"], (before, after)
     # Both still reach the outside.
     a.sh(f"ping -c 2 -W 2 {OUT_ADDR}")
     b.sh(f"ping -c 2 -W 2 {OUT_ADDR}")
@@ -70,6 +74,8 @@ def test_http_dns_ping_traceroute(lab):
     assert t.http_clients() and set(t.http_clients()) == {wan}, t.http_clients()
     g.sh(f"ping -c 3 -W 2 {OUT_ADDR}")
     g.sh(f"ping -c 3 -W 2 {FAR_ADDR}")
+    # Fragmented datagrams both ways: reassembled for translation, fragmented again.
+    g.sh(f"ping -c 2 -W 3 -s 4000 {FAR_ADDR}")
     trace = g.sh(f"traceroute -n -w 2 -q 1 -m 5 {FAR_ADDR}", timeout=60)
     hops = re.findall(rf"^\s*(\d+)\s+({IPV4})", trace, re.M)
     assert [h[1] for h in hops] == ["10.0.2.2", OUT_ADDR, FAR_ADDR], trace

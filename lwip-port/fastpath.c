@@ -1,0 +1,187 @@
+/* The forwarding fast path. A router's frames mostly belong to flows it already
+ * knows, and lwIP's path for them (a copy into a pbuf, the IPv4 input and forward
+ * code, ARP, a copy out) costs more than the decision. So every frame is first
+ * examined here, in the poll loop: if it is IPv4 unicast to the NIC's MAC, whole
+ * (not a fragment) and its TTL allows forwarding, the NAT engine sees it (policy,
+ * translation, new flows: nat_process, the same call lwIP's hook makes); if it is
+ * then headed elsewhere and the next hop's MAC is known, the TTL drops, the Ethernet
+ * header is rewritten and the frame goes to the outgoing NIC with its buffer lent,
+ * not copied: a 64 KiB GSO frame crosses as one. Frames for vmgate itself, and
+ * forwarded frames the fast path cannot finish (unknown neighbour, too big for the
+ * next link), go to lwIP with NAT told not to translate them again. Frames the fast
+ * path does not examine at all (fragments, TTL 1, ARP, broadcasts) take lwIP's
+ * path unchanged, where the hook applies NAT as usual.
+ *
+ * Partial checksums: a frame from a device with checksum offload may carry in its
+ * TCP/UDP checksum field only the pseudo-header sum, which the next device completes
+ * over header and data. The engine updates full checksums; the fast path hands it
+ * the field in that form and turns it back, keeping only the address changes (the
+ * port bytes are summed by the device anyway). */
+#include "fastpath.h"
+#include "nicif.h"
+#include "alias.h"
+#include "nat_glue.h"
+#include "../net/bytes.h"
+#include "../net/csum.h"
+#include "../kernel/console.h"
+#include "../kernel/shell.h"
+
+#include "lwip/ip4.h"
+#include "lwip/etharp.h"
+#include "lwip/prot/ethernet.h"
+#include "lwip/stats.h"
+#include "lwip/sys.h"
+#include "netif/ethernet.h"
+
+#include <string.h>
+
+#define ETH_HLEN 14
+
+struct fastpath_stats fastpath_stats;
+
+/* Is dst (network order) vmgate itself (an interface address, a subnet broadcast,
+ * a service alias) or a broadcast or multicast group? Such packets are lwIP's. */
+static int is_local_or_group(u32_t dst_n)
+{
+    u32_t h = lwip_ntohl(dst_n);
+    if (h == 0xffffffffu || (h >> 28) == 0xe)
+        return 1;
+    struct netif *nif;
+    NETIF_FOREACH(nif) {
+        if (ip4_addr_isany_val(*netif_ip4_addr(nif)))
+            continue;
+        if (ip4_addr_get_u32(netif_ip4_addr(nif)) == dst_n || ip4_addr_isbroadcast_u32(dst_n, nif))
+            return 1;
+    }
+    return alias_is_address(dst_n);
+}
+
+/* The TCP/UDP checksum field of a frame whose checksum the device is to complete,
+ * or NULL. */
+static u8_t *partial_field(struct nic_frame *f, const u8_t *ip, size_t ihl, u16_t iplen)
+{
+    if (!(f->off.flags & OFFLOAD_NEEDS_CSUM) || (ip[9] != 6 && ip[9] != 17))
+        return NULL;
+    size_t field = (size_t)f->off.csum_start + f->off.csum_offset;
+    if (f->off.csum_start != ETH_HLEN + ihl || field + 2 > ETH_HLEN + (size_t)iplen)
+        return NULL;
+    return f->data + field;
+}
+
+/* The engine's verdict on the frame, its partial checksum kept partial. */
+static enum nat_verdict nat_frame(struct nic_frame *f, u8_t *ip, size_t ihl, u16_t iplen, int iface)
+{
+    u8_t *field = partial_field(f, ip, ihl, iplen);
+    u8_t *l4 = ip + ihl;
+    u16_t sport = 0, dport = 0;
+    if (field) {
+        sport = get_be16(l4);
+        dport = get_be16(l4 + 2);
+        u16_t s = get_be16(field);
+        /* One's complement has two zeros and the engine reads a UDP checksum of 0
+         * as "none": give it the other zero. */
+        put_be16(field, (u16_t)~(s == 0xffff ? 0 : s));
+    }
+    enum nat_verdict v = nat_process(nat_glue_engine(), ip, iplen, iface, sys_now());
+    if (field) {
+        /* The engine folded the port changes in too; the device will sum the new
+         * ports itself, so take them out again. */
+        u16_t c = get_be16(field);
+        c = csum_update16(c, get_be16(l4), sport);
+        c = csum_update16(c, get_be16(l4 + 2), dport);
+        put_be16(field, (u16_t)~c);
+    }
+    return v;
+}
+
+static enum nic_rx_result to_lwip(struct nic *n, struct nic_frame *f, int seen_by_nat)
+{
+    fastpath_stats.to_lwip++;
+    nat_glue_bypass(seen_by_nat);
+    nic_frame_to_lwip(n, f);
+    nat_glue_bypass(0);
+    return NIC_RX_DONE;
+}
+
+enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *handled)
+{
+    struct netif *in = nicif_of(n);
+    if (!in || ip4_addr_isany_val(*netif_ip4_addr(in)) || f->len < ETH_HLEN + IP_HLEN)
+        return NIC_RX_DONE;
+    u8_t *eth = f->data, *ip = eth + ETH_HLEN;
+    if (get_be16(eth + 12) != ETHTYPE_IP || memcmp(eth, in->hwaddr, ETH_HWADDR_LEN) != 0)
+        return NIC_RX_DONE;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+    u16_t iplen = get_be16(ip + 2);
+    if ((ip[0] >> 4) != 4 || ihl < IP_HLEN || iplen < ihl || iplen > f->len - ETH_HLEN ||
+        (get_be16(ip + 6) & 0x3fff) || ip[8] <= 1 || csum_fold(csum_partial(0, ip, ihl)) != 0xffff) {
+        fastpath_stats.not_taken++;
+        return NIC_RX_DONE;
+    }
+
+    *handled = true;
+    int seen = nat_glue_handles(in);
+    if (seen && nat_frame(f, ip, ihl, iplen, in->num) == NAT_DROP) {
+        fastpath_stats.dropped++;
+        return NIC_RX_DONE;
+    }
+    u32_t dst_n;
+    memcpy(&dst_n, ip + 16, 4);
+    if (is_local_or_group(dst_n))
+        return to_lwip(n, f, seen);
+
+    ip4_addr_t dst;
+    ip4_addr_set_u32(&dst, dst_n);
+    struct netif *out = ip4_route(&dst);
+    struct nic *on = out && out != in ? nicif_nic(out) : NULL;
+    if (!on || (f->off.gso_type == OFFLOAD_GSO_NONE && iplen > on->mtu))
+        return to_lwip(n, f, seen);
+    const ip4_addr_t *nh = ip4_addr_netcmp(&dst, netif_ip4_addr(out), netif_ip4_netmask(out))
+                           ? &dst : netif_ip4_gw(out);
+    struct eth_addr *mac;
+    const ip4_addr_t *unused;
+    if (etharp_find_addr(out, nh, &mac, &unused) < 0)
+        return to_lwip(n, f, seen);
+
+    u16_t ttl_proto = get_be16(ip + 8);
+    ip[8]--;
+    put_be16(ip + 10, csum_update16(get_be16(ip + 10), ttl_proto, get_be16(ip + 8)));
+    memcpy(eth, mac->addr, ETH_HWADDR_LEN);
+    memcpy(eth + 6, out->hwaddr, ETH_HWADDR_LEN);
+    fastpath_stats.forwarded++;
+    IP_STATS_INC(ip.fw);
+    return nic_forward_frame(on, f);
+}
+
+void fastpath_attach_all(void)
+{
+    for (unsigned i = 0; i < nic_count(); i++) {
+        struct nic *n = nic_get(i);
+        struct netif *nif = nicif_of(n);
+        /* Bridge ports hand frames to their bridge (whose input is bridgeif's), not
+         * to routing: not for us. */
+        if (nif && (nif->input == ethernet_input || nif->input == alias_netif_input))
+            n->fastpath = fastpath_input;
+    }
+}
+
+void fastpath_detach_all(void)
+{
+    for (unsigned i = 0; i < nic_count(); i++)
+        nic_get(i)->fastpath = NULL;
+}
+
+static void cmd_fastpath(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "on") == 0)
+        fastpath_attach_all();
+    else if (argc > 1 && strcmp(argv[1], "off") == 0)
+        fastpath_detach_all();
+    unsigned on = 0;
+    for (unsigned i = 0; i < nic_count(); i++)
+        on += nic_get(i)->fastpath != NULL;
+    kprintf("fastpath: %s on %u NICs; forwarded %llu, to lwIP %llu, dropped %llu, not taken %llu\n",
+            on ? "on" : "off", on, fastpath_stats.forwarded, fastpath_stats.to_lwip,
+            fastpath_stats.dropped, fastpath_stats.not_taken);
+}
+SHELL_COMMAND("fastpath", "the forwarding fast path: counters; 'fastpath on|off'", cmd_fastpath);

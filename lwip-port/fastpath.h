@@ -1,0 +1,21 @@
+/* The forwarding fast path: frames of known flows go from one NIC to another in the
+ * poll loop, without lwIP (see fastpath.c). */
+#ifndef VMGATE_FASTPATH_H
+#define VMGATE_FASTPATH_H
+
+#include "../drivers/nic.h"
+
+struct fastpath_stats {
+    unsigned long long forwarded, to_lwip, dropped, not_taken;
+};
+
+extern struct fastpath_stats fastpath_stats;
+
+/* nic->fastpath for NICs whose netif routes (WAN, NAT and host-only networks). */
+enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *handled);
+/* Attaches the fast path to every NIC that can use it; `fastpath on|off` on the
+ * console does the same at run time. */
+void fastpath_attach_all(void);
+void fastpath_detach_all(void);
+
+#endif
