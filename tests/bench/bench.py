@@ -76,7 +76,7 @@ class Table:
 
 TABLES = [
     Table("bridge", "Router VMs on a Linux bridge (libvirt's usual topology)",
-          ["direct", "vmgate", "linux-router", "slirp"], ["tcp_up", "tcp_down", "udp64"],
+          ["direct", "vmgate", "vmgate-lwip", "linux-router", "slirp"], ["tcp_up", "tcp_down", "udp64"],
           "Each router VM has its WAN NIC on a tap in the namespace (where the server is) and its "
           "LAN NIC on a tap that a Linux bridge in the namespace joins to the guest's tap."),
     Table("socket", "Guest LAN over -netdev socket (how vmgate's users attach guests)",

@@ -180,6 +180,11 @@ def vmgate_counters(gw):
                     label = words.split()[0] + " "
                     words = " ".join(words.split()[1:])
                 c[nic][f"{label}{words}"] = int(num)
+    # The forwarding fast path (builds since it landed): "fastpath: on on 2 NICs;
+    # forwarded N, to lwIP N, dropped N, not taken N".
+    m = re.search(r"^fastpath: (\w+) on (\d+) NICs?; (.*)$", gw.cmd("fastpath"), re.M)
+    if m:
+        c["fastpath"] = {k.strip().replace(" ", "_"): int(v) for k, v in re.findall(r"([a-zA-Z ]+?) (\d+)", m.group(3))}
     for line in gw.cmd("stats").splitlines():
         m = re.match(r"^(\w+)\s+xmit (\d+)", line)
         if m:

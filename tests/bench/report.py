@@ -179,6 +179,9 @@ def counter_lines(counters):
             if name == "lwip":
                 items += [f"{k} {v}" for k, v in c.items() if k in INTERESTING_LWIP and v]
                 continue
+            if name == "fastpath":
+                items += [f"fastpath {k.replace('_', ' ')} {v}" for k, v in c.items() if v]
+                continue
             if name == "pools":
                 for pool, p in c.items():
                     if p.get("err") or pool == "PBUF_POOL":

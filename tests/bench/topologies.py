@@ -162,7 +162,7 @@ def build_direct(lab, cfg):
 
 # --- 2. vmgate ---------------------------------------------------------------------------
 
-def build_vmgate_path(lab, cfg, lan):
+def build_vmgate_path(lab, cfg, lan, fastpath=True):
     ns = lab.namespace("vmg")
     ns.tap("tapw", f"{SERVER}/24")
     srv = iperf_server(lab, ns, SERVER)
@@ -194,6 +194,13 @@ def build_vmgate_path(lab, cfg, lan):
                           f"build): measured as a plain router, with {LAN_NET}.0/24 routed via "
                           f"vmgate's WAN address {WAN_NET}.2 in the namespace.")
         topo.facts["vmgate mode"] = "plain router (route back in the namespace)"
+    state = gw.cmd("fastpath" if fastpath else "fastpath off")
+    if "unknown command" in state:
+        if not fastpath:
+            raise labmod.LabError("this vmgate build has no forwarding fast path to turn off")
+        topo.facts["fast path"] = "none in this build (every frame through lwIP)"
+    else:
+        topo.facts["fast path"] = state.strip().split(";")[0].replace("fastpath: ", "")
     reach(topo, "vmgate")
     topo.watch["vmgate"] = lambda: vmgate_counters(gw)
     topo.profile = (gw.vm, ELF)
@@ -205,6 +212,13 @@ def build_vmgate_path(lab, cfg, lan):
       "bridge joins to the guest's tap", needs=(ELF,))
 def build_vmgate(lab, cfg):
     return build_vmgate_path(lab, cfg, "bridge")
+
+
+@path("vmgate-lwip", "vmgate, fast path off (all through lwIP)",
+      "as vmgate, with the forwarding fast path turned off on the console ('fastpath off'): every "
+      "frame goes through lwIP (software segmentation of GSO frames, a copy per frame)", needs=(ELF,))
+def build_vmgate_lwip(lab, cfg):
+    return build_vmgate_path(lab, cfg, "bridge", fastpath=False)
 
 
 @path("vmgate-socket", "vmgate, LAN over -netdev socket",
