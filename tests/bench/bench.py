@@ -12,6 +12,7 @@ Environment:
   BENCH_REPEAT=N        repetitions of each measurement (default 3; quick 1)
   BENCH_SECONDS=S       seconds per measurement (default 6; quick 3)
   BENCH_WARMUP=W        TCP seconds left out at the start, iperf3 -O (default 1)
+  BENCH_TCP_LEN=L       iperf3 -l for TCP: bytes per read/write call (default 1M)
   BENCH_PROFILE=0|1     sample vmgate's instruction pointer in an extra pass (default 1; quick 0)
   BENCH_OUT=FILE        the report (default docs/BENCHMARKS.md)
   BENCH_VMGATE_ELF=F    measure this vmgate kernel instead of build/vmgate.elf
@@ -93,6 +94,7 @@ class Config:
         self.repeat = int(env.get("BENCH_REPEAT", 1 if self.quick else 3))
         self.seconds = int(env.get("BENCH_SECONDS", 3 if self.quick else 6))
         self.warmup = int(env.get("BENCH_WARMUP", 1))
+        self.tcp_len = env.get("BENCH_TCP_LEN", "1M")
         self.profile = env.get("BENCH_PROFILE", "0" if self.quick else "1") not in ("", "0")
         self.quiet = int(env.get("BENCH_QUIET", 0))
         self.out = env.get("BENCH_OUT", os.path.join(TOP, "docs", "BENCHMARKS.md"))
@@ -117,6 +119,7 @@ class Config:
     def as_dict(self):
         return {"quick": self.quick, "repeat": self.repeat, "seconds": self.seconds,
                 "warmup": self.warmup, "profile": self.profile, "quiet": self.quiet,
+                "tcp_len": self.tcp_len,
                 "only": sorted(self.only) or None}
 
 

@@ -22,11 +22,14 @@ def loadavg():
 
 
 def host_cpu():
-    """(busy, total) jiffies summed over all CPUs (/proc/stat's first line)."""
+    """(busy, total, steal) jiffies summed over all CPUs (/proc/stat's first line).
+    Steal is time the machine's own hypervisor gave our vCPUs to someone else (the lab
+    machines are VMs themselves); it counts as busy."""
     with open("/proc/stat") as f:
         fields = [int(x) for x in f.readline().split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)        # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    steal = fields[7] if len(fields) > 7 else 0
+    return sum(fields) - idle, sum(fields), steal
 
 
 def thread_times(pid):
@@ -87,16 +90,17 @@ class CpuWatch:
                 continue
             procs[role] = {k: round((t1[k] - t0[k]) / dt, 3) for k in t1}
             ours += sum(procs[role].values())
-        return {"seconds": round(dt, 2), "host_busy": round(busy, 2),
-                "foreign": round(max(0.0, busy - ours), 2), "procs": procs,
+        steal = (h1[2] - self.h0[2]) / max(1, h1[1] - self.h0[1]) * ncpu
+        return {"seconds": round(dt, 2), "host_busy": round(busy, 2), "steal": round(steal, 2),
+                "foreign": round(max(0.0, busy - steal - ours), 2), "procs": procs,
                 "load": [self.l0[0], loadavg()[0]]}
 
 
 def busy_cores(window=2.0):
     """Cores busy on the host over the next `window` seconds (from /proc/stat)."""
-    b0, t0 = host_cpu()
+    b0, t0, _ = host_cpu()
     time.sleep(window)
-    b1, t1 = host_cpu()
+    b1, t1, _ = host_cpu()
     return (b1 - b0) / max(1, t1 - t0) * (os.cpu_count() or 1)
 
 

@@ -18,10 +18,14 @@ METHOD = """\
   the machine's load spreads over all columns instead of hitting one. A table cell is the
   **median** of the runs, with the lowest and highest in brackets when there are several.
   Only one path's VMs run at a time.
-- **TCP.** One stream, `iperf3 -c SERVER -t {seconds} -O {warmup}` in the guest (with `-R`
-  for namespace→guest, so the guest still opens the connection and NAT or slirp need no port
-  forwarding); the first {warmup} s (slow start) are left out; the figure is the rate the
-  receiver counted. iperf3's own default buffer and window.
+- **TCP.** One stream, `iperf3 -c SERVER -t {seconds} -O {warmup} -l {tcp_len}` in the guest
+  (with `-R` for namespace→guest, so the guest still opens the connection and NAT or slirp
+  need no port forwarding); the first {warmup} s (slow start) are left out; the figure is the
+  rate the receiver counted; iperf3's default window. The guest's vCPU is the busiest thread
+  of the direct link (about 85 % of a core under TCG), so the endpoints' own costs matter:
+  with iperf3's default 128 KiB writes the direct link gave about a fifth less here, and
+  which side runs the client changes the figure by as much. Compare paths, not these
+  absolutes with figures taken with other options.
 - **UDP 64 B.** `iperf3 -c SERVER -u -b 0 -l 18 -t {seconds}`: 18-byte payloads make
   64-byte Ethernet frames with the FCS (14 + 20 + 8 + 18 + 4), offered as fast as the guest
   can send them. The figure is frames received by the server per second; loss is
@@ -31,8 +35,9 @@ METHOD = """\
   guest's code), `main` everything else (mostly QEMU's main loop, where the tap, socket and
   slirp backends and virtio-net's TX bottom half run), in % of one core over the whole
   iperf3 run. *Host busy* is from `/proc/stat` in cores; *foreign* is host busy minus the
-  processes of the run (QEMUs and the iperf3 server): other people's work on the machine,
-  plus kernel softirq work that Linux charged to whatever process it interrupted.
+  processes of the run (QEMUs and the iperf3 server) and steal: other people's work on the
+  machine, plus kernel softirq work that Linux charged to whatever process it interrupted.
+  *Steal* is CPU time the lab machine's own hypervisor (it is a VM) gave to others.
 - **Counters.** Before and after each run: the namespace's links (`ip -s link`), the guest's
   and a Linux router's `/proc/net/dev`, vmgate's `ifconfig`, `stats` and `mem`. The deltas of
   the median run are in the per-path details below; a tap's *tx dropped* counts frames the
@@ -361,7 +366,8 @@ def render(results, measures, paths_meta):
     # Conditions
     L.append("## Conditions per path")
     L.append("")
-    header = ["path", "setup", "load (1 min) start → end", "host busy (cores)", "foreign (cores)", "how it was set up"]
+    header = ["path", "setup", "load (1 min) start → end", "host busy (cores)", "foreign (cores)",
+              "steal (cores)", "how it was set up"]
     body = []
     for name, rec in paths.items():
         busy = [s["cpu"]["host_busy"] for s in rec.get("samples", [])]
@@ -370,8 +376,10 @@ def render(results, measures, paths_meta):
         how = "; ".join([f"{k}: {v}" for k, v in rec.get("facts", {}).items()] + rec.get("notes", []))
         if rec.get("quiet_wait"):
             how = f"waited {rec['quiet_wait'][0]} s for quiet, then {rec['quiet_wait'][1]} cores busy; " + how
+        steal = [s["cpu"].get("steal", 0) for s in rec.get("samples", [])]
         body.append([rec["title"], f"{rec.get('setup_s', '—')} s",
-                     f"{rec['load_start'][0]:.2f} → {rec['load_end'][0]:.2f}", rng(busy), rng(foreign), how or "—"])
+                     f"{rec['load_start'][0]:.2f} → {rec['load_end'][0]:.2f}", rng(busy), rng(foreign),
+                     rng(steal), how or "—"])
     table(L, header, body)
 
     # CPU
@@ -460,7 +468,7 @@ def render(results, measures, paths_meta):
     L.append("## Method and noise")
     L.append("")
     L.append(METHOD.format(repeat=cfg["repeat"], seconds=cfg["seconds"], warmup=cfg["warmup"],
-                           nproc=mach["nproc"]))
+                           nproc=mach["nproc"], tcp_len=cfg.get("tcp_len", "128K")))
     L.append("Raw results of this run: build/bench/results.json; lab logs (consoles, QEMU, "
              "iperf3 server) under build/bench/logs/.")
     L.append("")
