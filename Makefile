@@ -78,6 +78,7 @@ build/vmgate.elf: $(KOBJ) $(LWIP_OBJ) kernel/kernel.ld tools/ksyms.sh
 -include tests/unit/unit.mk
 -include tests/fuzz/fuzz.mk
 -include tests/lab/lab.mk
+-include tests/bench/bench.mk
 -include tools/tools.mk
 
 clean:

@@ -1,0 +1,110 @@
+"""The columns of the benchmark: measurements that run on a built Topology.
+
+A measurement is a function `measure(topo, cfg) -> (value, extra)` registered with
+@measure(...): `value` is the figure in the column's unit, `extra`
+a dict of secondary facts (retransmits, loss, offered rate) that the report may show.
+To add a column (PXE boot time, TFTP rate, ...): register one more function here, give
+it `applies=` if only some paths can run it, and add its key to a table's columns in
+bench.py. A measurement that cannot run on a path raises NotApplicable (or says so
+up front with applies=). Ratios are value / the direct link's value, whatever the unit:
+for a time (a PXE boot) 200 % reads "twice as long".
+"""
+import json
+
+import lab as labmod
+
+MEASURES = {}
+
+# 64-byte Ethernet frames, FCS included: 14 (Ethernet) + 20 (IPv4) + 8 (UDP) + payload
+# + 4 (FCS) = 64, so the UDP payload is 18 bytes. iperf3's UDP header (seconds,
+# microseconds, 32-bit sequence number) fits in it.
+UDP64_PAYLOAD = 64 - 4 - 14 - 20 - 8
+
+
+class NotApplicable(Exception):
+    pass
+
+
+class Measure:
+    def __init__(self, key, title, unit, fn, applies=None, fmt="{:.2f}"):
+        self.key = key
+        self.title = title
+        self.unit = unit
+        self.fn = fn
+        self.applies = applies or (lambda topo: True)
+        self.fmt = fmt
+
+
+def measure(key, title, unit, applies=None, fmt="{:.2f}"):
+    def register(fn):
+        MEASURES[key] = Measure(key, title, unit, fn, applies, fmt)
+        return fn
+    return register
+
+
+def iperf3(topo, args, timeout):
+    """Runs iperf3 -c in the client guest with JSON output into a file (the serial
+    console is slow: nothing is printed while the test runs), then reads the file.
+    One retry when iperf3 itself fails (e.g. the server still busy with the last test)."""
+    cmd = (f"iperf3 -c {topo.server_addr} -p {topo.server_port} -J -i 0 {args} > /tmp/iperf3.json; "
+           "echo iperf3-exit=$?")
+    for attempt in (1, 2):
+        rc, out = topo.client.run(cmd, timeout=timeout)
+        _, text = topo.client.run("cat /tmp/iperf3.json", timeout=30)
+        try:
+            result = json.loads(text[text.index("{"):])
+        except ValueError:
+            result = {"error": f"no JSON from iperf3: {out.strip()} {text[:300]!r}"}
+        if "error" not in result:
+            return result
+        if attempt == 2:
+            raise labmod.LabError(f"iperf3 {args}: {result['error']}")
+        topo.client.run("sleep 1", timeout=10)
+
+
+def tcp(topo, cfg, reverse):
+    args = f"-t {cfg.seconds} -O {cfg.warmup} -l {cfg.tcp_len}" + (" -R" if reverse else "")
+    r = iperf3(topo, args, cfg.seconds + cfg.warmup + 60)
+    end = r["end"]
+    received = end["sum_received"]
+    extra = {"retransmits": end.get("sum_sent", {}).get("retransmits"),
+             "bytes": received["bytes"], "seconds": round(received["seconds"], 3)}
+    cpu = end.get("cpu_utilization_percent") or {}
+    if cpu:
+        extra["iperf3 cpu % (guest, server)"] = [round(cpu.get("host_total", 0)), round(cpu.get("remote_total", 0))]
+    return received["bits_per_second"] / 1e9, extra
+
+
+@measure("tcp_up", "TCP guest→ns", "Gbit/s")
+def tcp_up(topo, cfg):
+    """One TCP stream from the guest to the server: iperf3 -c -t S -O W -l L (the first
+    W seconds of slow start and warm-up are left out; L-byte writes and reads, 1 MiB by
+    default: the guest is CPU-bound under TCG and iperf3's default 128 KiB calls cost it
+    a fifth of the direct link's rate); the rate the receiver counted."""
+    return tcp(topo, cfg, reverse=False)
+
+
+@measure("tcp_down", "TCP ns→guest", "Gbit/s")
+def tcp_down(topo, cfg):
+    """The same with -R: the server sends, the guest receives (the guest still opens
+    the connection, so it works through NAT and slirp without port forwarding)."""
+    return tcp(topo, cfg, reverse=True)
+
+
+@measure("udp64", "UDP 64 B guest→ns", "kframes/s", fmt="{:.1f}")
+def udp64(topo, cfg):
+    """64-byte frames from the guest as fast as iperf3 sends them (-u -b 0, -l 18) for
+    S seconds; the value is frames per second the server received. No -O: iperf3's
+    UDP loss counters do not agree with -O, and UDP has no slow start (the path's ARP
+    entries are resolved by the reachability check before)."""
+    args = f"-u -b 0 -l {UDP64_PAYLOAD} -t {cfg.seconds}"
+    r = iperf3(topo, args, cfg.seconds + 60)
+    end = r["end"]
+    sent, received = end["sum_sent"], end["sum_received"]
+    rx_frames = received["bytes"] // UDP64_PAYLOAD
+    tx_frames = sent["packets"]
+    rate = rx_frames / received["seconds"] if received["seconds"] else 0.0
+    extra = {"sent kframes/s": round(tx_frames / sent["seconds"] / 1e3, 1) if sent["seconds"] else None,
+             "loss %": round(100.0 * (tx_frames - rx_frames) / tx_frames, 2) if tx_frames else None,
+             "sent": tx_frames, "received": rx_frames}
+    return rate / 1e3, extra

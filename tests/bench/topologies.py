@@ -1,0 +1,325 @@
+"""The rows of the benchmark: one network path each, from the lab guest (the iperf3
+client) to an iperf3 server, built inside the lab's namespaces.
+
+A path is a function `build(lab, cfg) -> Topology` registered with @path(...). It boots
+what it needs, checks that the guest reaches the server, and says in `notes` anything a
+reader must know about how it was measured (vmgate as a plain router until its NAT
+exists, static addresses until its DHCP server exists). To add a row: write one more
+builder here and name it in a table (bench.py's TABLES).
+
+Every path uses the same client: the lab guest (Debian's kernel, busybox initramfs with
+iperf3), one virtio-net NIC, GUEST_MEMORY MiB. Router VMs get the same memory. Addresses:
+the "outside" is 192.168.50.1/24 on a tap in the namespace, a router's WAN is .2; the
+guest's LAN is 10.0.2.0/24 with the router at .2 (VirtualBox's layout) and the guest at
+.15 when it is static.
+"""
+import os
+import re
+
+import lab as labmod
+from probes import guest_link_stats, vmgate_counters
+from vmgate import Vmgate, ELF as BUILT_ELF
+
+# The vmgate kernel measured: build/vmgate.elf, or another build named by
+# BENCH_VMGATE_ELF (to compare two builds with the same harness).
+ELF = os.path.abspath(os.environ.get("BENCH_VMGATE_ELF") or BUILT_ELF)
+
+GUEST_MEMORY = 256
+WAN_NET = "192.168.50"
+SERVER = f"{WAN_NET}.1"
+LAN_NET = "10.0.2"
+
+PATHS = {}
+
+
+class Path:
+    def __init__(self, name, title, build, topology, default=True, needs=()):
+        self.name = name
+        self.title = title              # the row's name in the tables
+        self.build = build
+        self.topology = topology        # one sentence for the report
+        self.default = default          # measured unless BENCH_ONLY names others
+        self.needs = needs              # files that must exist (else the row says why not)
+
+
+def path(name, title, topology, default=True, needs=()):
+    def register(fn):
+        PATHS[name] = Path(name, title, fn, topology, default, needs)
+        return fn
+    return register
+
+
+class Topology:
+    """What the measurements need from a built path.
+
+    client       the LinuxGuest that runs iperf3 -c
+    server_addr  where the client finds the iperf3 server; server_port its port
+    server_log   the server's log (which source address it saw), or None
+    vms          {role: VM} whose QEMU CPU time is watched ("guest", "router", ...)
+    ns           the namespace whose links are counted
+    watch        {role: callable() -> counters} read before and after each measurement
+    profile      (VM, ELF) to sample the instruction pointer of, or None
+    notes        sentences for the report
+    """
+
+    def __init__(self, client, server_addr, server_port, ns, server_log=None, server_pid=None):
+        self.client = client
+        self.server_addr = server_addr
+        self.server_port = server_port
+        self.server_log = server_log
+        self.server_pid = server_pid
+        self.ns = ns
+        self.vms = {"guest": client}
+        self.watch = {}
+        self.profile = None
+        self.notes = []
+        self.facts = {}
+
+    def pids(self):
+        pids = {role: vm.proc.pid for role, vm in self.vms.items() if vm.proc}
+        if self.server_pid:
+            pids["iperf3 -s"] = self.server_pid
+        return pids
+
+    def server_peers(self):
+        """Source addresses the namespace's iperf3 server accepted connections from."""
+        if not self.server_log or not os.path.exists(self.server_log):
+            return []
+        with open(self.server_log, errors="replace") as f:
+            return sorted(set(re.findall(r"Accepted connection from ([\d.]+)", f.read())))
+
+
+def iperf_server(lab, ns, addr):
+    return lab.iperf3_server(ns, addr)
+
+
+def quiet_bridge(ns, name, ports):
+    """A Linux bridge in the namespace joining the given taps, with br_netfilter's
+    iptables/arptables calls off in this namespace (they are on by default once the
+    module is loaded on the host, and would put every bridged frame through the
+    namespace's empty netfilter hooks)."""
+    for knob in ("bridge-nf-call-iptables", "bridge-nf-call-arptables", "bridge-nf-call-ip6tables"):
+        ns.run(f"test ! -e /proc/sys/net/bridge/{knob} || echo 0 > /proc/sys/net/bridge/{knob}",
+               check=False)
+    return ns.bridge(name, ports=ports)
+
+
+# virtio-net feature bits that say whether offloads are on (virtio 1.x, 5.1.3).
+OFFLOAD_BITS = {0: "CSUM", 1: "GUEST_CSUM", 7: "GUEST_TSO4", 11: "HOST_TSO4", 15: "MRG_RXBUF"}
+
+
+def offloads(vm, ifname="eth0"):
+    """The offload features a Linux guest's virtio-net NIC negotiated, e.g.
+    "CSUM GUEST_CSUM GUEST_TSO4 HOST_TSO4 MRG_RXBUF" (none over socket or user netdevs,
+    whose backends carry no virtio-net header)."""
+    rc, out = vm.run(f"cat /sys/class/net/{ifname}/device/features", timeout=10)
+    bits = out.strip()
+    if rc != 0 or not set(bits) <= {"0", "1"}:
+        return "?"
+    return " ".join(n for b, n in OFFLOAD_BITS.items() if len(bits) > b and bits[b] == "1") or "none"
+
+
+def reach(topo, what):
+    """The client pings the server; LabError with the guest's view if it cannot."""
+    rc, out = topo.client.run(f"ping -c 2 -W 2 {topo.server_addr}", timeout=20)
+    topo.facts.setdefault("guest offloads", offloads(topo.client))
+    if rc != 0:
+        _, routes = topo.client.run("ip addr; ip route", timeout=10)
+        raise labmod.LabError(f"{what}: the guest cannot reach {topo.server_addr}:\n{out}\n{routes}")
+
+
+def lan_attach(lab, ns, kind, router_vm, guest, tap_router="tapl", tap_guest="tapg"):
+    """Joins a router VM's LAN NIC and the guest's NIC: "bridge" (two taps in a Linux
+    bridge in the namespace, libvirt's usual topology) or "socket" (a QEMU socket netdev
+    on the namespace's loopback: the router listens, the guest connects)."""
+    if kind == "bridge":
+        ns.tap(tap_router)
+        ns.tap(tap_guest)
+        quiet_bridge(ns, "br0", (tap_router, tap_guest))
+        router_vm.nic_tap(tap_router)
+        guest.nic_tap(tap_guest)
+    else:
+        port = ns.free_port()
+        router_vm.nic_socket_listen(port)
+        guest.nic_socket_connect(port)
+
+
+# --- 1. the direct link: the ceiling ---------------------------------------------------
+
+@path("direct", "direct link (guest tap in the namespace)",
+      "the guest's tap straight into the namespace, the server on that tap's address")
+def build_direct(lab, cfg):
+    ns = lab.namespace("dir")
+    ns.tap("tapg", f"{SERVER}/24")
+    srv = iperf_server(lab, ns, SERVER)
+    g = lab.linux_vm("guest", ns=ns, net=f"{WAN_NET}.15/24", memory=GUEST_MEMORY)
+    g.nic_tap("tapg")
+    g.boot()
+    topo = Topology(g, SERVER, srv.port, ns, srv.proc.logfile, srv.proc.pid)
+    reach(topo, "direct")
+    return topo
+
+
+# --- 2. vmgate ---------------------------------------------------------------------------
+
+def build_vmgate_path(lab, cfg, lan, fastpath=True):
+    ns = lab.namespace("vmg")
+    ns.tap("tapw", f"{SERVER}/24")
+    srv = iperf_server(lab, ns, SERVER)
+    gw = Vmgate(lab, ns, config=f"nic0 wan {WAN_NET}.2/24 gw {SERVER}; nic1 nat {LAN_NET}.0/24",
+                memory=GUEST_MEMORY)
+    gw.vm.kernel = ELF
+    gw.nic_tap("tapw")
+    # DHCP if vmgate serves it; a short try, since today it may not.
+    g = lab.linux_vm("guest", ns=ns, net="dhcp", append_extra="vmg.dhcp=3,1", memory=GUEST_MEMORY)
+    lan_attach(lab, ns, lan, gw, g)
+    gw.start()
+    status = g.boot(timeout=90)
+    topo = Topology(g, SERVER, srv.port, ns, srv.proc.logfile, srv.proc.pid)
+    topo.vms["vmgate"] = gw.vm
+    addr = status.get("eth0", "")
+    if "/" in addr:
+        topo.facts["guest address"] = f"{addr} by DHCP from vmgate"
+    else:
+        g.sh(f"ip addr add {LAN_NET}.15/24 dev eth0 && ip route add default via {LAN_NET}.2")
+        topo.notes.append(f"vmgate gave no DHCP lease ({addr}): the guest was set to "
+                          f"{LAN_NET}.15/24 gw {LAN_NET}.2 by hand.")
+        topo.facts["guest address"] = f"{LAN_NET}.15/24 static (no DHCP from vmgate)"
+    rc, _ = g.run(f"ping -c 2 -W 2 {SERVER}", timeout=20)
+    if rc == 0:
+        topo.facts["vmgate mode"] = "NAT (no route back in the namespace)"
+    else:
+        ns.ip("route", "add", f"{LAN_NET}.0/24", "via", f"{WAN_NET}.2")
+        topo.notes.append("Without a route back the guest could not reach the server (no NAT in this "
+                          f"build): measured as a plain router, with {LAN_NET}.0/24 routed via "
+                          f"vmgate's WAN address {WAN_NET}.2 in the namespace.")
+        topo.facts["vmgate mode"] = "plain router (route back in the namespace)"
+    state = gw.cmd("fastpath" if fastpath else "fastpath off")
+    if "unknown command" in state:
+        if not fastpath:
+            raise labmod.LabError("this vmgate build has no forwarding fast path to turn off")
+        topo.facts["fast path"] = "none in this build (every frame through lwIP)"
+    else:
+        topo.facts["fast path"] = state.strip().split(";")[0].replace("fastpath: ", "")
+    reach(topo, "vmgate")
+    topo.watch["vmgate"] = lambda: vmgate_counters(gw)
+    topo.profile = (gw.vm, ELF)
+    topo.gw = gw
+    return topo
+
+
+@path("vmgate", "vmgate", "vmgate's WAN on a tap in the namespace, its LAN on a tap that a Linux "
+      "bridge joins to the guest's tap", needs=(ELF,))
+def build_vmgate(lab, cfg):
+    return build_vmgate_path(lab, cfg, "bridge")
+
+
+@path("vmgate-lwip", "vmgate, fast path off (all through lwIP)",
+      "as vmgate, with the forwarding fast path turned off on the console ('fastpath off'): every "
+      "frame goes through lwIP (software segmentation of GSO frames, a copy per frame)", needs=(ELF,))
+def build_vmgate_lwip(lab, cfg):
+    return build_vmgate_path(lab, cfg, "bridge", fastpath=False)
+
+
+@path("vmgate-socket", "vmgate, LAN over -netdev socket",
+      "vmgate's WAN on a tap, its LAN a socket netdev (listen) that the guest connects to", needs=(ELF,))
+def build_vmgate_socket(lab, cfg):
+    return build_vmgate_path(lab, cfg, "socket")
+
+
+# --- 3. a Linux router VM ------------------------------------------------------------------
+
+ROUTER_SETUP = f"""
+echo 1 > /proc/sys/net/ipv4/ip_forward
+nft -f - <<'EOF'
+table ip nat {{
+    chain postrouting {{
+        type nat hook postrouting priority srcnat; policy accept;
+        oifname "eth0" masquerade
+    }}
+}}
+EOF
+dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces --interface=eth1 \\
+    --except-interface=lo --dhcp-range={LAN_NET}.15,{LAN_NET}.99,1h --dhcp-authoritative \\
+    --dhcp-option=option:router,{LAN_NET}.2 --user=root --group=root \\
+    --dhcp-leasefile=/tmp/dnsmasq.leases --pid-file=/tmp/dnsmasq.pid
+"""
+
+
+def build_router_path(lab, cfg, lan):
+    ns = lab.namespace("lnx")
+    ns.tap("tapw", f"{SERVER}/24")
+    srv = iperf_server(lab, ns, SERVER)
+    r = lab.linux_vm("router", ns=ns, net=[f"{WAN_NET}.2/24,gw={SERVER}", f"{LAN_NET}.2/24"],
+                     memory=GUEST_MEMORY)
+    r.nic_tap("tapw")
+    g = lab.linux_vm("guest", ns=ns, net="dhcp", memory=GUEST_MEMORY)
+    lan_attach(lab, ns, lan, r, g)
+    r.start()
+    g.start()               # boots beside the router; udhcpc retries until dnsmasq answers
+    r.boot()
+    r.sh(ROUTER_SETUP)
+    status = g.boot(timeout=90)
+    addr = status.get("eth0", "")
+    if "/" not in addr:
+        raise labmod.LabError(f"the guest got no lease from the Linux router: {g.ready_line}")
+    topo = Topology(g, SERVER, srv.port, ns, srv.proc.logfile, srv.proc.pid)
+    topo.vms["router"] = r
+    topo.facts["guest address"] = f"{addr} by DHCP from dnsmasq in the router"
+    topo.facts["router offloads"] = f"eth0 {offloads(r, 'eth0')}; eth1 {offloads(r, 'eth1')}"
+    reach(topo, "linux router")
+    topo.watch["router"] = lambda: guest_link_stats(r)
+    return topo
+
+
+@path("linux-router", "Linux router VM (nft masquerade + dnsmasq)",
+      "the lab guest as a router: eth0 on the WAN tap, eth1 on a tap bridged with the guest's tap; "
+      "ip_forward, nftables masquerade on eth0, dnsmasq serving DHCP on eth1")
+def build_router(lab, cfg):
+    return build_router_path(lab, cfg, "bridge")
+
+
+@path("linux-router-socket", "Linux router VM, LAN over -netdev socket",
+      "the same router with eth1 a socket netdev (listen) that the guest connects to")
+def build_router_socket(lab, cfg):
+    return build_router_path(lab, cfg, "socket")
+
+
+# --- 4. QEMU user networking ----------------------------------------------------------------
+
+@path("slirp", "QEMU user networking (slirp)",
+      "-netdev user in the guest's QEMU, run inside the namespace; the server listens on the "
+      "namespace's 127.0.0.1, which the guest reaches as slirp's host address 10.0.2.2")
+def build_slirp(lab, cfg):
+    ns = lab.namespace("usr")
+    srv = iperf_server(lab, ns, "127.0.0.1")
+    g = lab.linux_vm("guest", ns=ns, net=f"{LAN_NET}.15/24,gw={LAN_NET}.2", memory=GUEST_MEMORY)
+    g.nic(f"user,net={LAN_NET}.0/24,host={LAN_NET}.2")
+    g.boot()
+    topo = Topology(g, f"{LAN_NET}.2", srv.port, ns, srv.proc.logfile, srv.proc.pid)
+    reach(topo, "slirp")
+    return topo
+
+
+# --- optional: the socket netdev itself, two guests and no router ------------------------------
+
+@path("socket-link", "socket netdev link, two guests, no router",
+      "two lab guests joined by one -netdev socket on loopback; the server is iperf3 -s in the "
+      "second guest (only with BENCH_ONLY=socket-link: not a path to the namespace)", default=False)
+def build_socket_link(lab, cfg):
+    ns = lab.namespace("sck")
+    port = ns.free_port()
+    peer = lab.linux_vm("peer", ns=ns, net="192.168.77.1/24", memory=GUEST_MEMORY)
+    peer.nic_socket_listen(port)
+    g = lab.linux_vm("guest", ns=ns, net="192.168.77.2/24", memory=GUEST_MEMORY)
+    g.nic_socket_connect(port)
+    peer.start()
+    g.start()
+    peer.boot()
+    g.boot()
+    peer.bg("iperf3 -s -p 5201")
+    peer.wait_port(5201)
+    topo = Topology(g, "192.168.77.1", 5201, ns)
+    topo.vms["peer"] = peer
+    reach(topo, "socket link")
+    return topo
