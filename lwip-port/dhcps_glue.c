@@ -63,8 +63,8 @@ static uint32_t prefix_mask(uint8_t prefix)
     return prefix ? 0xffffffffu << (32 - prefix) : 0;
 }
 
-/* The server's configuration for a NIC: VirtualBox's layouts, defaults for what
- * the configuration language cannot say yet (lease time, domain). */
+/* The server's configuration for a NIC: VirtualBox's layouts, with the lease time,
+ * domain and pool of `dhcp nicN|NATNETWORK ...` (config_finalize checked the pool). */
 static int fill_config(struct dhcps_config *d, const struct cfg_nic *n,
                        const struct vmgate_config *cfg, int nic_index)
 {
@@ -87,6 +87,11 @@ static int fill_config(struct dhcps_config *d, const struct cfg_nic *n,
         return -EINVAL;
     }
     d->n_dns = 1;
+    d->lease_s = n->dhcp.lease_s;
+    d->pool_first = n->dhcp.pool_first;
+    d->pool_last = n->dhcp.pool_last;
+    _Static_assert(sizeof d->domain >= sizeof n->dhcp.domain, "domains fit");
+    memcpy(d->domain, n->dhcp.domain, sizeof n->dhcp.domain);
     for (unsigned i = 0; i < cfg->n_hosts && d->n_hosts < DHCPS_MAX_HOSTS; i++) {
         const struct cfg_dhcp_host *h = &cfg->host[i];
         /* A NAT Network is one broadcast domain over several NICs: a reservation
@@ -301,10 +306,13 @@ static void cmd_leases(int argc, char **argv)
     for (unsigned i = 0; i < n_servers; i++) {
         const struct glue_server *g = &servers[i];
         const struct dhcps_config *c = dhcps_get_config(g->srv);
-        char net[16], sid[16];
-        kprintf("nic%d %s/%u server %s, lease %lus, %u entries (room for %u pool + %u reserved)\n",
+        char net[16], sid[16], first[16], last[16];
+        kprintf("nic%d %s/%u server %s, pool %s-%s, lease %lus%s%s, %u entries "
+                "(room for %u pool + %u reserved)\n",
                 g->nic_index, cfg_ip4_str(c->net, net), c->prefix, cfg_ip4_str(c->server_ip, sid),
-                (unsigned long)c->lease_s, dhcps_lease_count(g->srv), DHCPS_MAX_LEASES, c->n_hosts);
+                cfg_ip4_str(c->pool_first, first), cfg_ip4_str(c->pool_last, last),
+                (unsigned long)c->lease_s, c->domain[0] ? ", domain " : "", c->domain,
+                dhcps_lease_count(g->srv), DHCPS_MAX_LEASES, c->n_hosts);
         kprintf("  %-15s %-17s %-8s %-9s %-8s %-20s %s\n", "address", "mac", "state", "expires",
                 "kind", "host name", "client id");
         dhcps_foreach_lease(g->srv, now, print_lease, NULL);

@@ -213,7 +213,8 @@ static bool parse_named_port(struct cfg_stmt *s, struct cfg_nic *n, enum cfg_nic
 
 /* `nicN ROLE ...` and `nicN mtu N`. The new role is built in a blank cfg_nic and
  * copied over the old one only when it is complete: that is what makes a role
- * statement replace the previous one wholly, keeping only the MTU. */
+ * statement replace the previous one wholly, keeping only the MTU and the DHCP
+ * server's settings (statements of their own). */
 static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
 {
     struct cfg_nic n;
@@ -228,6 +229,7 @@ static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
     what = s->w[1];
     memset(&n, 0, sizeof n);
     n.mtu = c->nic[nic].mtu;
+    n.dhcp = c->nic[nic].dhcp;
 
     if (strcmp(what, "mtu") == 0) {
         uint32_t mtu;
@@ -295,6 +297,8 @@ static bool parse_natnetwork(struct vmgate_config *c, struct cfg_stmt *s)
         if (c->n_natnets == CFG_MAX_NATNETS)
             return cfg_fail(s, "too many natnetworks (max %d)", CFG_MAX_NATNETS);
         slot = &c->natnet[c->n_natnets++];
+    } else {
+        nn.dhcp = slot->dhcp;
     }
     *slot = nn;
     return true;
@@ -424,19 +428,14 @@ static bool parse_natpf(struct vmgate_config *c, struct cfg_stmt *s)
 
 /* A reservation for a MAC already reserved on the same NIC replaces that one in
  * place; an address already reserved there for another MAC is refused. */
-static bool parse_dhcp(struct vmgate_config *c, struct cfg_stmt *s)
+static bool parse_dhcp_host(struct vmgate_config *c, struct cfg_stmt *s, int nic)
 {
     struct cfg_dhcp_host h;
     struct cfg_dhcp_host *slot = NULL;
     char a[16];
 
     memset(&h, 0, sizeof h);
-    if (s->n < 2)
-        return cfg_fail(s, "dhcp needs nicN host MAC IP");
-    if (!cfg_scan_nic(s, s->w[1], &h.nic))
-        return false;
-    if (s->n < 3 || strcmp(s->w[2], "host") != 0)
-        return cfg_fail(s, "dhcp nic%d: expected host MAC IP [name NAME]", h.nic);
+    h.nic = nic;
     if (s->n != 5 && s->n != 7)
         return cfg_fail(s, "dhcp host needs MAC IP [name NAME]");
     if (!cfg_scan_mac(s->w[3], h.mac))
@@ -471,6 +470,73 @@ static bool parse_dhcp(struct vmgate_config *c, struct cfg_stmt *s)
     }
     *slot = h;
     return true;
+}
+
+/* --- dhcp OWNER [lease T] [domain NAME] [pool FIRST LAST] ------------------------- */
+
+/* The settings are checked against the network at finalize (which network a NIC
+ * has is only known then); here, each key once, and well-formed values. Settings
+ * not named keep their earlier values, so they can be given one at a time. */
+static bool parse_dhcp_opts(struct cfg_stmt *s, struct cfg_dhcp_opts *d)
+{
+    struct cfg_dhcp_opts n = *d;
+    unsigned seen = 0;
+    char a[16], b[16];
+
+    for (unsigned i = 2; i < s->n; ) {
+        const char *key = s->w[i];
+        unsigned bit = strcmp(key, "lease") == 0 ? 1 : strcmp(key, "domain") == 0 ? 2
+                     : strcmp(key, "pool") == 0 ? 4 : 0;
+        unsigned need = bit == 4 ? 2 : 1;
+        if (!bit)
+            return cfg_fail(s, "unexpected '%.*s' (lease, domain, pool%s)", CFG_QUOTE_MAX, key,
+                            i == 2 ? " or host" : "");
+        if (seen & bit)
+            return cfg_fail(s, "'%s' given twice", key);
+        seen |= bit;
+        if (i + need >= s->n)
+            return cfg_fail(s, "%s needs %s", key, bit == 1 ? "a time (3600, 90m, 12h, 7d)"
+                                                : bit == 2 ? "a domain name" : "FIRST LAST");
+        if (bit == 1 && !cfg_scan_duration(s->w[i + 1], CFG_LEASE_MIN_S, CFG_LEASE_MAX_S, &n.lease_s))
+            return cfg_fail(s, "lease must be 60s..366d ('%.*s')", CFG_QUOTE_MAX, s->w[i + 1]);
+        if (bit == 2 && !cfg_scan_domain(s, s->w[i + 1], n.domain))
+            return false;
+        if (bit == 4) {
+            if (!parse_host_ip(s, s->w[i + 1], &n.pool_first) ||
+                !parse_host_ip(s, s->w[i + 2], &n.pool_last))
+                return false;
+            if (n.pool_first > n.pool_last)
+                return cfg_fail(s, "pool %s..%s runs backwards", cfg_ip4_str(n.pool_first, a),
+                                cfg_ip4_str(n.pool_last, b));
+        }
+        i += 1 + need;
+    }
+    *d = n;
+    return true;
+}
+
+/* `dhcp nicN host ...` or `dhcp OWNER settings...`: OWNER is a NIC or an already
+ * declared natnetwork (its settings live in its declaration). */
+static bool parse_dhcp(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    struct cfg_natnet *nn;
+    int nic;
+
+    if (s->n < 3)
+        return cfg_fail(s, "dhcp needs nicN host MAC IP, or OWNER lease|domain|pool ...");
+    if (cfg_is_nic_word(s->w[1])) {
+        if (!cfg_scan_nic(s, s->w[1], &nic))
+            return false;
+        if (strcmp(s->w[2], "host") == 0)
+            return parse_dhcp_host(c, s, nic);
+        return parse_dhcp_opts(s, &c->nic[nic].dhcp);
+    }
+    if (strcmp(s->w[2], "host") == 0)
+        return cfg_fail(s, "dhcp host takes a NIC (a reservation on any port of a NAT Network is the network's)");
+    nn = natnet_find(c, s->w[1]);
+    if (!nn)
+        return cfg_fail(s, "no natnetwork '%.*s' declared before", CFG_QUOTE_MAX, s->w[1]);
+    return parse_dhcp_opts(s, &nn->dhcp);
 }
 
 /* --- dns ADDR...; hostname NAME ------------------------------------------------- */

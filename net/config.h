@@ -16,6 +16,9 @@
 #define CFG_MAX_DNS      3
 #define CFG_NAME_MAX     32     /* names hold at most CFG_NAME_MAX - 1 characters */
 #define CFG_STMT_MAX     512    /* one statement, trimmed, at most CFG_STMT_MAX - 1 bytes */
+#define CFG_DOMAIN_MAX   64     /* a DNS domain (option 15): at most 63 characters */
+#define CFG_LEASE_MIN_S  60u
+#define CFG_LEASE_MAX_S  (366u * 86400u)
 
 /* The fixed layout of a NAT network NET/PREFIX (VirtualBox's): vmgate answers as the
  * gateway at NET + 2, its DNS relay at NET + 3, and the DHCP pool starts at NET + 15.
@@ -32,6 +35,15 @@ enum cfg_nic_role {
     CFG_NIC_HOSTONLY,       /* routed to the WAN without NAT */
     CFG_NIC_INTNET,         /* a port of a named internal network (L2 only) */
     CFG_NIC_OFF,            /* cable pulled: the guest sees no carrier */
+};
+
+/* What a network's DHCP server hands out beyond the fixed layout, from
+ * `dhcp OWNER [lease T] [domain NAME] [pool FIRST LAST]`. Zero (or "") is the
+ * default: a lease of one day, no domain, the pool from NET + 15 to the last host. */
+struct cfg_dhcp_opts {
+    uint32_t lease_s;
+    char domain[CFG_DOMAIN_MAX];
+    uint32_t pool_first, pool_last;
 };
 
 struct cfg_nic {
@@ -51,6 +63,9 @@ struct cfg_nic {
     bool dhcp_server;               /* NAT/HOSTONLY: serve DHCP (default on) */
     char net_name[CFG_NAME_MAX];    /* NATNET/INTNET: the network's name */
     uint16_t mtu;                   /* 0: the driver's default (1500) */
+    /* NAT/HOSTONLY: kept across role statements, like the MTU. NATNET: finalize
+     * copies the natnetwork's here. */
+    struct cfg_dhcp_opts dhcp;
 };
 
 /* A port-forwarding rule in VBoxManage's syntax:
@@ -84,6 +99,7 @@ struct cfg_natnet {
     uint32_t net;
     uint8_t prefix;
     bool dhcp_server;
+    struct cfg_dhcp_opts dhcp;      /* `dhcp NAME ...`: kept when it is redefined */
 };
 
 struct vmgate_config {
@@ -121,7 +137,11 @@ int config_parse(struct vmgate_config *c, const char *text, size_t len,
                  cfg_error_fn err, void *ctx);
 /* Completes c for n_nics present NICs (at most CFG_MAX_NICS count), in this order:
  *  1. settings for NICs at or beyond n_nics are reported and cleared;
- *  2. a `nicN natnet NAME` naming no declared natnetwork is reported and dropped;
+ *  2. a natnetwork's DHCP settings are dropped if it serves no DHCP, its pool if
+ *     the pool is not inside its network (without network and broadcast address);
+ *     a `nicN natnet NAME` naming no declared natnetwork is reported and dropped;
+ *     one that does gets the network's address, DHCP switch and settings (its own
+ *     `dhcp nicN ...` settings, if different, are reported and replaced);
  *  3. NIC networks (static WAN subnet, NAT, host-only, NAT Network) must not
  *     overlap: walking the NICs in order, a NIC whose network overlaps an earlier
  *     NIC's is reported and its role statement dropped;
@@ -133,7 +153,9 @@ int config_parse(struct vmgate_config *c, const char *text, size_t len,
  *     reported and turned off;
  *  6. natpf rules and DHCP reservations naming a missing NIC, a NIC of the wrong
  *     role, an undeclared natnetwork, or an address outside the network (or one of
- *     vmgate's own addresses on it) are reported and dropped.
+ *     vmgate's own addresses on it) are reported and dropped;
+ *  7. `dhcp nicN ...` settings of a NIC that serves no DHCP are reported and dropped,
+ *     and a pool that is not inside the NIC's network as in step 2.
  * A dropped statement counts as never written, so the NIC falls back to its
  * default. Finalizing twice gives the same result as finalizing once. err may be
  * NULL. */

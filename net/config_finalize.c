@@ -30,13 +30,63 @@ static void report(const struct report *r, const char *stmt, const char *fmt, ..
     r->err(r->ctx, stmt, why);
 }
 
-/* Forgets a NIC's role statement; its MTU stays, as `nicN mtu` is a statement of
- * its own. */
+/* Forgets a NIC's role statement; its MTU and DHCP settings stay, as `nicN mtu`
+ * and `dhcp nicN ...` are statements of their own. */
 static void nic_drop_role(struct cfg_nic *n)
 {
     uint16_t mtu = n->mtu;
+    struct cfg_dhcp_opts dhcp = n->dhcp;
     memset(n, 0, sizeof *n);
     n->mtu = mtu;
+    n->dhcp = dhcp;
+}
+
+static void report_dhcp_opts(const struct report *r, const struct cfg_dhcp_opts *d,
+                             const char *owner, const char *why)
+{
+    char line[CFG_STMT_MAX];
+
+    cfg_format_dhcp_opts(d, owner, line);
+    if (line[0])
+        report(r, line, "%s", why);
+}
+
+/* A DHCP pool must lie inside its network, without the network and broadcast
+ * addresses (the server itself skips vmgate's own addresses in it). */
+static bool pool_ok(const struct cfg_dhcp_opts *d, uint32_t net, uint8_t prefix, char *why,
+                    size_t len)
+{
+    uint32_t bcast = net | ~cfg_mask(prefix);
+    char a[16];
+
+    if (!d->pool_first && !d->pool_last)
+        return true;
+    if (!cfg_in_net(d->pool_first, net, prefix) || !cfg_in_net(d->pool_last, net, prefix)) {
+        snprintf(why, len, "pool is not inside %s/%u", cfg_ip4_str(net, a), prefix);
+        return false;
+    }
+    if (d->pool_first == net || d->pool_last == bcast) {
+        snprintf(why, len, "pool holds the network or broadcast address of %s/%u",
+                 cfg_ip4_str(net, a), prefix);
+        return false;
+    }
+    return true;
+}
+
+/* Drops a pool that does not fit its network (reported as `dhcp OWNER pool A B`),
+ * keeping the other settings. */
+static void check_pool(struct cfg_dhcp_opts *d, const char *owner, uint32_t net, uint8_t prefix,
+                       const struct report *r)
+{
+    struct cfg_dhcp_opts pool = { 0 };
+    char why[CFG_WHY_MAX];
+
+    if (pool_ok(d, net, prefix, why, sizeof why))
+        return;
+    pool.pool_first = d->pool_first;
+    pool.pool_last = d->pool_last;
+    report_dhcp_opts(r, &pool, owner, why);
+    d->pool_first = d->pool_last = 0;
 }
 
 static const struct cfg_natnet *natnet_lookup(const struct vmgate_config *c, const char *name)
@@ -71,6 +121,12 @@ static void drop_absent_nics(struct vmgate_config *c, unsigned n_nics, const str
             cfg_format_nic_mtu(n, (int)i, line);
             report(r, line, "nic%u: no such NIC (%s)", i, present);
         }
+        if (!cfg_dhcp_opts_default(&n->dhcp)) {
+            char owner[16], why[CFG_WHY_MAX];
+            snprintf(owner, sizeof owner, "nic%u", i);
+            snprintf(why, sizeof why, "nic%u: no such NIC (%s)", i, present);
+            report_dhcp_opts(r, &n->dhcp, owner, why);
+        }
         memset(n, 0, sizeof *n);
     }
 }
@@ -93,9 +149,17 @@ static void resolve_natnet_ports(struct vmgate_config *c, unsigned n_nics, const
             nic_drop_role(n);
             continue;
         }
+        if (!cfg_dhcp_opts_default(&n->dhcp) && !cfg_dhcp_opts_equal(&n->dhcp, &nn->dhcp)) {
+            char owner[16], why[CFG_WHY_MAX];
+            snprintf(owner, sizeof owner, "nic%u", i);
+            snprintf(why, sizeof why, "nic%u is a port of NAT Network %.*s: say dhcp %.*s ...", i,
+                     CFG_NAME_MAX - 1, nn->name, CFG_NAME_MAX - 1, nn->name);
+            report_dhcp_opts(r, &n->dhcp, owner, why);
+        }
         n->addr = nn->net;
         n->prefix = nn->prefix;
         n->dhcp_server = nn->dhcp_server;
+        n->dhcp = nn->dhcp;
     }
 }
 
@@ -342,6 +406,45 @@ static void drop_bad_refs(struct vmgate_config *c, unsigned n_nics, const struct
     c->n_hosts = kept;
 }
 
+/* Step 2 (first half): a natnetwork's DHCP settings, before its ports copy them. */
+static void check_natnet_dhcp(struct vmgate_config *c, const struct report *r)
+{
+    for (unsigned k = 0; k < c->n_natnets; k++) {
+        struct cfg_natnet *nn = &c->natnet[k];
+        if (cfg_dhcp_opts_default(&nn->dhcp))
+            continue;
+        if (!nn->dhcp_server) {
+            report_dhcp_opts(r, &nn->dhcp, nn->name, "the natnetwork serves no DHCP (dhcp off)");
+            memset(&nn->dhcp, 0, sizeof nn->dhcp);
+            continue;
+        }
+        check_pool(&nn->dhcp, nn->name, nn->net, nn->prefix, r);
+    }
+}
+
+/* Step 7: DHCP settings of NICs, now that each NIC's role and network are final. */
+static void check_nic_dhcp(struct vmgate_config *c, unsigned n_nics, const struct report *r)
+{
+    for (unsigned i = 0; i < n_nics; i++) {
+        struct cfg_nic *n = &c->nic[i];
+        char owner[16], why[CFG_WHY_MAX];
+        uint32_t net;
+        uint8_t prefix;
+        if (cfg_dhcp_opts_default(&n->dhcp) || n->role == CFG_NIC_NATNET)
+            continue;
+        snprintf(owner, sizeof owner, "nic%u", i);
+        if ((n->role != CFG_NIC_NAT && n->role != CFG_NIC_HOSTONLY) || !n->dhcp_server) {
+            snprintf(why, sizeof why, "nic%u serves no DHCP (%s%s)", i, cfg_role_name(n->role),
+                     n->role == CFG_NIC_NAT || n->role == CFG_NIC_HOSTONLY ? " dhcp off" : "");
+            report_dhcp_opts(r, &n->dhcp, owner, why);
+            memset(&n->dhcp, 0, sizeof n->dhcp);
+            continue;
+        }
+        if (nic_network(n, &net, &prefix))
+            check_pool(&n->dhcp, owner, net & cfg_mask(prefix), prefix, r);
+    }
+}
+
 /* Contract in config.h. */
 void config_finalize(struct vmgate_config *c, unsigned n_nics, cfg_error_fn err, void *ctx)
 {
@@ -350,9 +453,11 @@ void config_finalize(struct vmgate_config *c, unsigned n_nics, cfg_error_fn err,
     if (n_nics > CFG_MAX_NICS)
         n_nics = CFG_MAX_NICS;
     drop_absent_nics(c, n_nics, &r);
+    check_natnet_dhcp(c, &r);
     resolve_natnet_ports(c, n_nics, &r);
     drop_overlaps(c, n_nics, &r);
     apply_defaults(c, n_nics);
     number_default_nats(c, n_nics, &r);
     drop_bad_refs(c, n_nics, &r);
+    check_nic_dhcp(c, n_nics, &r);
 }

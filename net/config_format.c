@@ -109,6 +109,26 @@ void cfg_format_host(const struct cfg_dhcp_host *h, char *buf)
         out_printf(&o, " name %.*s", CFG_NAME_MAX - 1, h->name);
 }
 
+/* Contract in config_priv.h. */
+void cfg_format_dhcp_opts(const struct cfg_dhcp_opts *d, const char *owner, char *buf)
+{
+    struct out o = { buf, CFG_STMT_MAX, 0 };
+    char a[16];
+
+    buf[0] = '\0';
+    if (cfg_dhcp_opts_default(d))
+        return;
+    out_printf(&o, "dhcp %.*s", CFG_NAME_MAX - 1, owner);
+    if (d->lease_s)
+        out_printf(&o, " lease %lu", (unsigned long)d->lease_s);
+    if (d->domain[0])
+        out_printf(&o, " domain %.*s", CFG_DOMAIN_MAX - 1, d->domain);
+    if (d->pool_first || d->pool_last) {
+        out_printf(&o, " pool %s", cfg_ip4_str(d->pool_first, a));
+        out_printf(&o, " %s", cfg_ip4_str(d->pool_last, a));
+    }
+}
+
 /* Contract in config.h. Order: what other statements refer to comes first
  * (natnetworks before the NICs and rules that name them), though the parser does
  * not need it, so that the text reads top-down. */
@@ -133,6 +153,9 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
         const struct cfg_natnet *nn = &c->natnet[k];
         out_printf(&o, "natnetwork %.*s %s/%u%s\n", CFG_NAME_MAX - 1, nn->name,
                    cfg_ip4_str(nn->net, a), nn->prefix, nn->dhcp_server ? "" : " dhcp off");
+        cfg_format_dhcp_opts(&nn->dhcp, nn->name, line);
+        if (line[0])
+            out_printf(&o, "%s\n", line);
     }
     for (unsigned i = 0; i < n_nics; i++) {
         const struct cfg_nic *n = &c->nic[i];
@@ -146,6 +169,14 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
         if (n->mtu) {
             cfg_format_nic_mtu(n, (int)i, line);
             out_printf(&o, "%s\n", line);
+        }
+        /* A NAT Network port's settings are its network's, written with it. */
+        if (n->role != CFG_NIC_NATNET) {
+            char owner[16];
+            snprintf(owner, sizeof owner, "nic%u", i);
+            cfg_format_dhcp_opts(&n->dhcp, owner, line);
+            if (line[0])
+                out_printf(&o, "%s\n", line);
         }
     }
     for (unsigned k = 0; k < c->n_natpf && k < CFG_MAX_NATPF; k++) {
@@ -161,12 +192,26 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
 
 /* --- equality ----------------------------------------------------------------- */
 
+/* Contract in config_priv.h. */
+bool cfg_dhcp_opts_default(const struct cfg_dhcp_opts *d)
+{
+    return !d->lease_s && !d->domain[0] && !d->pool_first && !d->pool_last;
+}
+
+/* Contract in config_priv.h. */
+bool cfg_dhcp_opts_equal(const struct cfg_dhcp_opts *a, const struct cfg_dhcp_opts *b)
+{
+    return a->lease_s == b->lease_s && strncmp(a->domain, b->domain, CFG_DOMAIN_MAX) == 0 &&
+           a->pool_first == b->pool_first && a->pool_last == b->pool_last;
+}
+
 static bool nic_equal(const struct cfg_nic *a, const struct cfg_nic *b)
 {
     if (a->role != b->role || a->dhcp_client != b->dhcp_client || a->addr != b->addr ||
         a->prefix != b->prefix || a->gw != b->gw || a->n_dns != b->n_dns ||
         a->net_explicit != b->net_explicit || a->dhcp_server != b->dhcp_server ||
-        a->mtu != b->mtu || strncmp(a->net_name, b->net_name, CFG_NAME_MAX) != 0)
+        a->mtu != b->mtu || strncmp(a->net_name, b->net_name, CFG_NAME_MAX) != 0 ||
+        !cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp))
         return false;
     for (unsigned k = 0; k < a->n_dns && k < CFG_MAX_DNS; k++)
         if (a->dns[k] != b->dns[k])
@@ -191,7 +236,8 @@ static bool host_equal(const struct cfg_dhcp_host *a, const struct cfg_dhcp_host
 static bool natnet_equal(const struct cfg_natnet *a, const struct cfg_natnet *b)
 {
     return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->net == b->net &&
-           a->prefix == b->prefix && a->dhcp_server == b->dhcp_server;
+           a->prefix == b->prefix && a->dhcp_server == b->dhcp_server &&
+           cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp);
 }
 
 /* Contract in config.h. */

@@ -159,8 +159,20 @@ bool cfg_scan_name(struct cfg_stmt *s, const char *w, const char *what, char out
     return true;
 }
 
-/* Contract in config_priv.h. Host names end up in DHCP option 12 and in DNS
- * answers, so they follow RFC 1123's letters-digits-hyphens labels. */
+/* Host names end up in DHCP option 12 and in DNS answers, so they follow RFC 1123:
+ * labels of letters, digits and inner '-', joined by single dots. Domains too. */
+static bool dns_name_ok(const char *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool edge = i == 0 || i == n - 1 || w[i - 1] == '.' || w[i + 1] == '.';
+        bool ok = is_alnum(w[i]) || (w[i] == '-' && !edge) || (w[i] == '.' && !edge);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Contract in config_priv.h. */
 bool cfg_scan_hostname(struct cfg_stmt *s, const char *w, char out[CFG_NAME_MAX])
 {
     size_t n = strlen(w);
@@ -169,13 +181,54 @@ bool cfg_scan_hostname(struct cfg_stmt *s, const char *w, char out[CFG_NAME_MAX]
         return cfg_fail(s, "missing host name");
     if (n >= CFG_NAME_MAX)
         return cfg_fail(s, "host name too long (max %d characters)", CFG_NAME_MAX - 1);
-    for (size_t i = 0; i < n; i++) {
-        bool edge = i == 0 || i == n - 1 || w[i - 1] == '.' || w[i + 1] == '.';
-        bool ok = is_alnum(w[i]) || (w[i] == '-' && !edge) || (w[i] == '.' && !edge);
-        if (!ok)
-            return cfg_fail(s, "bad host name '%.*s'", CFG_QUOTE_MAX, w);
-    }
+    if (!dns_name_ok(w, n))
+        return cfg_fail(s, "bad host name '%.*s'", CFG_QUOTE_MAX, w);
     name_store(out, w, n);
+    return true;
+}
+
+/* Contract in config_priv.h. */
+bool cfg_scan_domain(struct cfg_stmt *s, const char *w, char out[CFG_DOMAIN_MAX])
+{
+    size_t n = strlen(w), label = 0;
+
+    if (n == 0)
+        return cfg_fail(s, "missing domain");
+    if (n >= CFG_DOMAIN_MAX)
+        return cfg_fail(s, "domain too long (max %d characters)", CFG_DOMAIN_MAX - 1);
+    if (!dns_name_ok(w, n))
+        return cfg_fail(s, "bad domain '%.*s'", CFG_QUOTE_MAX, w);
+    for (size_t i = 0; i < n; i++) {
+        label = w[i] == '.' ? 0 : label + 1;
+        if (label > 63)
+            return cfg_fail(s, "domain label longer than 63 characters");
+    }
+    memset(out, 0, CFG_DOMAIN_MAX);
+    memcpy(out, w, n);
+    return true;
+}
+
+/* Contract in config_priv.h. */
+bool cfg_scan_duration(const char *w, uint32_t min, uint32_t max, uint32_t *out)
+{
+    static const struct { char unit; uint32_t s; } units[] = {
+        { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+    };
+    uint64_t v, mul = 1;
+
+    if (!scan_digits(&w, &v))
+        return false;
+    if (*w != '\0') {
+        mul = 0;
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (*w == units[i].unit)
+                mul = units[i].s;
+        if (!mul || w[1] != '\0')
+            return false;
+    }
+    if (v * mul < min || v * mul > max)
+        return false;
+    *out = (uint32_t)(v * mul);
     return true;
 }
 

@@ -43,6 +43,12 @@ bool cfg_scan_name(struct cfg_stmt *s, const char *w, const char *what, char out
 /* A host name: like cfg_scan_name, of [A-Za-z0-9.-], beginning and ending with a
  * letter or digit, no empty label. */
 bool cfg_scan_hostname(struct cfg_stmt *s, const char *w, char out[CFG_NAME_MAX]);
+/* A DNS domain: a host name's form, up to CFG_DOMAIN_MAX - 1 characters, labels of
+ * at most 63. */
+bool cfg_scan_domain(struct cfg_stmt *s, const char *w, char out[CFG_DOMAIN_MAX]);
+/* A time: decimal seconds, or a number followed by one of s, m, h, d (at most 10
+ * digits, so no overflow); the result in seconds, in min..max. */
+bool cfg_scan_duration(const char *w, uint32_t min, uint32_t max, uint32_t *out);
 /* "nicN" with N a NIC number; on failure writes the reason through s. */
 bool cfg_scan_nic(struct cfg_stmt *s, const char *w, int *nic);
 /* True if w has the shape of a NIC name ("nic" and digits), valid or not. */
@@ -57,6 +63,11 @@ bool cfg_nets_overlap(uint32_t n1, uint8_t p1, uint32_t n2, uint8_t p2);
  * broadcast). */
 bool cfg_is_host_addr(uint32_t a);
 
+/* True when every DHCP setting is the default; true when two sets are the same
+ * (config_format.c). */
+bool cfg_dhcp_opts_default(const struct cfg_dhcp_opts *d);
+bool cfg_dhcp_opts_equal(const struct cfg_dhcp_opts *a, const struct cfg_dhcp_opts *b);
+
 /* --- canonical single statements (config_format.c), for finalize's reports --- */
 
 /* Each writes one statement without newline into buf (CFG_STMT_MAX bytes). */
@@ -64,5 +75,8 @@ void cfg_format_nic_role(const struct cfg_nic *n, int i, char *buf);
 void cfg_format_nic_mtu(const struct cfg_nic *n, int i, char *buf);
 void cfg_format_natpf(const struct cfg_natpf *r, char *buf);
 void cfg_format_host(const struct cfg_dhcp_host *h, char *buf);
+/* `dhcp OWNER ...` with the settings of d that are not defaults, OWNER being "nicN"
+ * or a natnetwork's name; writes "" when all are defaults. */
+void cfg_format_dhcp_opts(const struct cfg_dhcp_opts *d, const char *owner, char *buf);
 
 #endif

@@ -166,7 +166,7 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
 
     for (int i = 0; i < 40 && ch->n > 0; i++) {
         unsigned nic = pick(ch, 9);
-        switch (pick(ch, 14)) {
+        switch (pick(ch, 16)) {
         case 0:
             o = put(buf, len, o, "nic%u wan dhcp", nic);
             break;
@@ -240,6 +240,35 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
                 o = put_ip(buf, len, o, ch);
             }
             break;
+        case 13:
+        case 14: {
+            /* DHCP settings of a NIC or a natnetwork, each key at most once, in any
+             * order; pools near the network's edges. */
+            static const char *const leases[] = { "60", "59", "1h", "90m", "366d", "367d", "7d" };
+            static const char *const domains[] = { "lab.test", "a", "-x", "x..y", "lab" };
+            unsigned keys = 1 + pick(ch, 7);
+            if (pick(ch, 2))
+                o = put(buf, len, o, "dhcp nic%u", nic);
+            else
+                o = put(buf, len, o, "dhcp %s", PICK(ch, names));
+            for (unsigned k = 0; k < 3; k++) {
+                unsigned key = (k + pick(ch, 3)) % 3;
+                if (!(keys & (1u << key)))
+                    continue;
+                keys &= ~(1u << key);
+                if (key == 0)
+                    o = put(buf, len, o, " lease %s", PICK(ch, leases));
+                else if (key == 1)
+                    o = put(buf, len, o, " domain %s", PICK(ch, domains));
+                else {
+                    o = put(buf, len, o, " pool ");
+                    o = put_ip(buf, len, o, ch);
+                    o = put(buf, len, o, " ");
+                    o = put_ip(buf, len, o, ch);
+                }
+            }
+            break;
+        }
         default:
             o = put(buf, len, o, "hostname %s", PICK(ch, names));
             break;

@@ -48,10 +48,10 @@ class NatLab:
             self.lan_nids.append(self.gw.nic_socket_listen(port, model=models[i]))
         self.guests = []
 
-    def guest(self, name, lan=1, net="dhcp", model="virtio-net-pci"):
+    def guest(self, name, lan=1, net="dhcp", model="virtio-net-pci", mac=None):
         """A Linux guest on vmgate's nic<lan> (LANs count from 1)."""
         g = self.lab.linux_vm(name, ns=self.out, net=net)
-        g.nic_socket_connect(self.lan_ports[lan - 1], model=model)
+        g.nic_socket_connect(self.lan_ports[lan - 1], model=model, mac=mac)
         self.guests.append(g)
         return g
 

@@ -324,11 +324,12 @@ TEST(config_err_natpf_too_many)
 
 TEST(config_err_dhcp_host_shape)
 {
-    EXPECT_REJECT("", "dhcp", "dhcp needs nicN host MAC IP");
+    EXPECT_REJECT("", "dhcp", "dhcp needs nicN host MAC IP, or OWNER lease|domain|pool ...");
     EXPECT_REJECT("", "dhcp nic9 host 52:54:00:12:34:56 10.0.2.20", "nic9: no such NIC (nic0..nic7)");
-    EXPECT_REJECT("", "dhcp lab host 52:54:00:12:34:56 10.0.2.20", "bad NIC name 'lab' (nic0..nic7)");
-    EXPECT_REJECT("", "dhcp nic1", "dhcp nic1: expected host MAC IP [name NAME]");
-    EXPECT_REJECT("", "dhcp nic1 range 10.0.2.15 10.0.2.99", "dhcp nic1: expected host MAC IP [name NAME]");
+    EXPECT_REJECT("natnetwork lab 10.0.5.0/24", "dhcp lab host 52:54:00:12:34:56 10.0.5.20",
+                  "dhcp host takes a NIC (a reservation on any port of a NAT Network is the network's)");
+    EXPECT_REJECT("", "dhcp nic1", "dhcp needs nicN host MAC IP, or OWNER lease|domain|pool ...");
+    EXPECT_REJECT("", "dhcp nic1 range 10.0.2.15 10.0.2.99", "unexpected 'range' (lease, domain, pool or host)");
     EXPECT_REJECT("", "dhcp nic1 host", "dhcp host needs MAC IP [name NAME]");
     EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56", "dhcp host needs MAC IP [name NAME]");
     EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56 10.0.2.20 name", "dhcp host needs MAC IP [name NAME]");
