@@ -4,10 +4,14 @@
 #include "lwip/netif.h"
 #include "alias.h"
 #include "nat_glue.h"
+#include "ttl_icmp.h"
 
 int vmgate_ip4_input_hook(struct pbuf *p, struct netif *inp)
 {
     if (alias_ip4_input(p, inp))
         return 1;
-    return nat_glue_ip4_input(p, inp);
+    if (nat_glue_ip4_input(p, inp))
+        return 1;
+    /* After NAT, whose policy (isolation, spoofing) has had its say. */
+    return ttl_icmp_ip4_input(p, inp);
 }

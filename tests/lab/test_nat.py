@@ -13,6 +13,12 @@ def guest_fails(g, cmd, timeout=20):
     assert rc != 0, f"expected failure of {cmd!r}, got: {out}"
 
 
+def icmp_in_time_exceeded(g):
+    """The guest kernel's Icmp InTimeExcds counter (/proc/net/snmp)."""
+    lines = [l.split() for l in g.sh("grep '^Icmp:' /proc/net/snmp").splitlines()]
+    return int(lines[1][lines[0].index("InTimeExcds")])
+
+
 def nat_stats(gw):
     """Drop counters by reason from `nat stats`."""
     out = gw.cmd("nat stats")
@@ -79,6 +85,13 @@ def test_http_dns_ping_traceroute(lab):
     trace = g.sh(f"traceroute -n -w 2 -q 1 -m 5 {FAR_ADDR}", timeout=60)
     hops = re.findall(rf"^\s*(\d+)\s+({IPV4})", trace, re.M)
     assert [h[1] for h in hops] == ["10.0.2.2", OUT_ADDR, FAR_ADDR], trace
+    # An echo request whose TTL runs out at vmgate gets Time Exceeded from the
+    # gateway too (traceroute -I and Windows' tracert probe this way).
+    # busybox has no traceroute -I and its ping does not print ICMP errors, so the
+    # guest kernel's count of Time Exceeded messages received tells.
+    before = icmp_in_time_exceeded(g)
+    guest_fails(g, f"ping -c 2 -t 1 -W 2 {FAR_ADDR}")
+    assert icmp_in_time_exceeded(g) - before == 2
 
 
 @lab.timeout(180)
