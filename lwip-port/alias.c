@@ -1,9 +1,12 @@
 /* Service aliases. ARP requests for an alias are answered with the netif's MAC; an
- * ICMP echo request to it is turned around in place; a UDP datagram to an alias
- * port gets its destination rewritten to the netif's address (IP and UDP checksums
- * updated incrementally), so a socket bound to that port receives it. Replies name
- * the alias as their source through udp_sendto_if_src(). Anything else sent to an
- * alias is dropped and counted. */
+ * ICMP echo request to it is turned around in place; a UDP datagram or TCP segment
+ * to an alias port gets its destination rewritten to the netif's address (IP and
+ * UDP/TCP checksums updated incrementally), so a socket bound to that port
+ * receives it. UDP replies name the alias as their source through
+ * udp_sendto_if_src(); a TCP connection's segments cannot (lwIP's PCB has one local
+ * address, the netif's), so the netif's output rewrites the source of segments
+ * from the alias TCP port back to the alias. Anything else sent to an alias is
+ * dropped and counted. */
 #include "alias.h"
 #include "../net/bytes.h"
 #include "../net/csum.h"
@@ -23,6 +26,8 @@ struct alias {
     struct netif *nif;
     ip4_addr_t addr;
     u16_t udp_port;
+    u16_t tcp_port;                 /* 0: none */
+    netif_output_fn output;         /* nif's output before ours (TCP port only) */
 };
 
 static struct alias aliases[ALIAS_MAX];
@@ -33,13 +38,26 @@ unsigned long alias_drops;
 static bool input_via_alias;
 static ip4_addr_t input_alias_addr;
 
-int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port)
+static err_t alias_output(struct netif *nif, struct pbuf *p, const ip4_addr_t *next_hop);
+
+int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port, u16_t tcp_port)
 {
     if (n_aliases == ALIAS_MAX)
         return -1;
-    aliases[n_aliases].nif = nif;
-    aliases[n_aliases].addr = *addr;
-    aliases[n_aliases].udp_port = udp_port;
+    struct alias *a = &aliases[n_aliases];
+    a->nif = nif;
+    a->addr = *addr;
+    a->udp_port = udp_port;
+    a->tcp_port = tcp_port;
+    a->output = NULL;
+    if (tcp_port) {
+        /* One wrapper per netif, even with several aliases on it. */
+        for (unsigned i = 0; i < n_aliases; i++)
+            if (aliases[i].nif == nif && aliases[i].output)
+                return -1;
+        a->output = nif->output;
+        nif->output = alias_output;
+    }
     n_aliases++;
     return 0;
 }
@@ -47,11 +65,57 @@ int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port)
 void alias_remove_all(struct netif *nif)
 {
     for (unsigned i = 0; i < n_aliases;) {
-        if (aliases[i].nif == nif)
+        if (aliases[i].nif == nif) {
+            if (aliases[i].output)
+                nif->output = aliases[i].output;
             aliases[i] = aliases[--n_aliases];
-        else
+        } else {
             i++;
+        }
     }
+}
+
+/* Rewrites addr (4 bytes at ip + at) from old to new, updating the IP header's
+ * checksum and the transport checksum at l4 + sum_at (UDP's 0, "none", stays 0). */
+static void rewrite_addr(u8_t *ip, unsigned at, u32_t new_n, u8_t *l4, unsigned sum_at, bool udp)
+{
+    u32_t old_n;
+    memcpy(&old_n, ip + at, 4);
+    u32_t old_h = lwip_ntohl(old_n), new_h = lwip_ntohl(new_n);
+    memcpy(ip + at, &new_n, 4);
+    put_be16(ip + 10, csum_update32(get_be16(ip + 10), old_h, new_h));
+    u16_t sum = get_be16(l4 + sum_at);
+    if (udp && !sum)
+        return;
+    sum = csum_update32(sum, old_h, new_h);
+    put_be16(l4 + sum_at, udp && !sum ? 0xffff : sum);
+}
+
+/* The netif's output, wrapped: a TCP segment from the netif's own address and the
+ * alias's TCP port belongs to a connection that a guest opened to the alias (the
+ * input side rewrote its destination), so it leaves with the alias as source.
+ * lwIP computes TCP checksums in software and rebuilds a segment's headers and
+ * checksum for every (re)transmission, so changing the pbuf here is safe. */
+static err_t alias_output(struct netif *nif, struct pbuf *p, const ip4_addr_t *next_hop)
+{
+    const struct alias *a = NULL;
+    for (unsigned i = 0; i < n_aliases; i++)
+        if (aliases[i].nif == nif && aliases[i].output)
+            a = &aliases[i];
+    if (!a)
+        return ERR_IF;
+    u8_t *ip = p->payload;
+    u16_t hlen = (u16_t)((ip[0] & 0x0f) * 4);
+    if (p->len >= IP_HLEN && ip[9] == IP_PROTO_TCP && hlen >= IP_HLEN && p->len >= hlen + 20 &&
+        !(get_be16(ip + 6) & 0x1fff) && get_be16(ip + hlen) == a->tcp_port &&
+        memcmp(ip + 12, netif_ip4_addr(nif), 4) == 0) {
+        for (unsigned i = 0; i < n_aliases; i++)
+            if (aliases[i].nif == nif && aliases[i].tcp_port == a->tcp_port) {
+                rewrite_addr(ip, 12, ip4_addr_get_u32(&aliases[i].addr), ip + hlen, 16, false);
+                break;
+            }
+    }
+    return a->output(nif, p, next_hop);
 }
 
 static const struct alias *find(const struct netif *nif, u32_t addr_n)
@@ -157,16 +221,11 @@ int alias_ip4_input(struct pbuf *p, struct netif *inp)
         pbuf_free(p);
         return 1;
     }
-    if (proto == IP_PROTO_UDP && tot - hlen >= 8 && get_be16(l4 + 2) == a->udp_port) {
-        u32_t own = ip4_addr_get_u32(netif_ip4_addr(inp));
-        u32_t old_h = lwip_ntohl(dst), new_h = lwip_ntohl(own);
-        memcpy(ip + 16, &own, 4);
-        put_be16(ip + 10, csum_update32(get_be16(ip + 10), old_h, new_h));
-        u16_t uc = get_be16(l4 + 6);
-        if (uc) {
-            uc = csum_update32(uc, old_h, new_h);
-            put_be16(l4 + 6, uc ? uc : 0xffff);
-        }
+    bool udp = proto == IP_PROTO_UDP && tot - hlen >= 8 && get_be16(l4 + 2) == a->udp_port;
+    bool tcp = proto == IP_PROTO_TCP && a->tcp_port && tot - hlen >= 20 &&
+               get_be16(l4 + 2) == a->tcp_port;
+    if (udp || tcp) {
+        rewrite_addr(ip, 16, ip4_addr_get_u32(netif_ip4_addr(inp)), l4, udp ? 6 : 16, udp);
         input_via_alias = true;
         input_alias_addr = a->addr;
         return 0;

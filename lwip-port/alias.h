@@ -1,6 +1,6 @@
 /* Service aliases: extra IPv4 addresses on a netif that answer ARP and ping and
- * deliver chosen UDP ports to vmgate's own sockets, without being the netif's
- * address. A NAT network's DNS relay lives at .3 while vmgate is .2 (VirtualBox's
+ * deliver a chosen UDP and TCP port to vmgate's own sockets, without being the
+ * netif's address. A NAT network's DNS relay lives at .3 while vmgate is .2 (VirtualBox's
  * layout); lwIP has one address per netif, so the .3 is an alias. */
 #ifndef VMGATE_ALIAS_H
 #define VMGATE_ALIAS_H
@@ -13,8 +13,11 @@
 #define ALIAS_MAX 16
 
 /* Adds addr (network byte order, as in ip4_addr_t) on nif; UDP datagrams to
- * addr:udp_port are delivered as if sent to the netif's own address. */
-int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port);
+ * addr:udp_port and TCP segments to addr:tcp_port (0: none) are delivered as if
+ * sent to the netif's own address. With a TCP port, nif->output is wrapped so that
+ * segments from the netif's address and that port leave from addr (at most one
+ * alias with a TCP port per netif; call after the netif's output is set). */
+int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port, u16_t tcp_port);
 void alias_remove_all(struct netif *nif);
 /* netif->input for netifs that may carry aliases: answers ARP for them, passes the
  * rest to ethernet_input. */

@@ -4,6 +4,7 @@
  * messages themselves is net/dnsrelay.c's. */
 #include "dnsrelay_glue.h"
 #include "alias.h"
+#include "dnstcp.h"
 #include "nicif.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
@@ -316,11 +317,22 @@ int dnsrelay_glue_attach(struct netif *nif, int nat_network)
         u32_t addr = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(nif)));
         u32_t mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(nif)));
         ip4_addr_set_u32(&di->serve, lwip_htonl((addr & mask) + CFG_NAT_HOST_DNS));
-        if (alias_add(nif, &di->serve, DNSRELAY_PORT) != 0)
+        if (alias_add(nif, &di->serve, DNSRELAY_PORT, DNSRELAY_PORT) != 0)
             return -ENOSPC;
     }
     g.n_ifaces++;
+    /* TCP: on a NAT network the alias hands .3's segments to the netif's address. */
+    if (dnstcp_listen(netif_ip4_addr(nif)) != 0)
+        kprintf("dns: no TCP on port 53 for %c%c (no PCB)\n", nif->name[0], nif->name[1]);
     return 0;
+}
+
+/* Contract in dnsrelay_glue.h. */
+unsigned dnsrelay_glue_servers(uint32_t *out, unsigned max)
+{
+    unsigned n = g.relay.n_servers < max ? g.relay.n_servers : max;
+    memcpy(out, g.relay.server, n * sizeof out[0]);
+    return n;
 }
 
 /* Contract in dnsrelay_glue.h. */

@@ -4,8 +4,8 @@
  * Where guests reach it: on a NAT network at NET + 3 only (a service alias, so that
  * every answer can come from .3; queries to vmgate's .2 are dropped), on a host-only
  * network at vmgate's own address there. Never on the WAN: vmgate is no open
- * resolver. Over UDP only; TCP to port 53 (what a guest tries after a TC answer) is
- * not served.
+ * resolver. Over UDP here; TCP to port 53 (what a guest tries after a TC answer)
+ * at the same addresses is spliced to the first upstream server (dnstcp.h).
  *
  * Upstream servers, first that applies: the configuration's global `dns`
  * statement; the static WAN's `dns`; what the WAN's DHCP lease gave (lwIP's
@@ -42,6 +42,10 @@ int dnsrelay_glue_attach(struct netif *nif, int nat_network);
  * up, then from its status callback): binds the upstream socket to it, draws a new
  * upstream port if the address changed, and re-reads the upstream servers. */
 void dnsrelay_glue_wan_changed(struct netif *wan);
+
+/* Copies up to max upstream servers (host byte order, in the order tried) to out;
+ * returns how many. */
+unsigned dnsrelay_glue_servers(uint32_t *out, unsigned max);
 
 /* The upstream socket's local port on the WAN address, for the NAT engine's port
  * filter: NAT must never hand that port to a guest's flow. */

@@ -75,6 +75,14 @@ def test_http_dns_ping_traceroute(lab):
     wan = t.start(g)
     out = g.sh(f"nslookup {WWW} 10.0.2.3")
     assert OUT_ADDR in out.split("Name:", 1)[-1], out
+    # The same over TCP (what a resolver does after a truncated answer): a query for
+    # www.lab.test A, with TCP's two-byte length in front, to .3 port 53.
+    query = "\\000\\036\\022\\064\\001\\000\\000\\001\\000\\000\\000\\000\\000\\000" \
+            "\\003www\\003lab\\004test\\000\\000\\001\\000\\001"
+    answer = g.sh(f"printf '{query}' | nc -w 3 10.0.2.3 53 | od -An -tx1 -v", timeout=30).split()
+    assert answer[2:4] == ["12", "34"] and int(answer[5], 16) & 0x0f == 0, answer     # our ID, NOERROR
+    assert "c0 a8 3c 01" in " ".join(answer), answer                            # 192.168.60.1
+    assert "accepted 1," in t.gw.cmd("dnstcp")
     got = g.sh(f"timeout 60 wget -q -O - {t.http.url(host=WWW)} | sha256sum", timeout=90)
     assert got.split()[0] == t.http.sha256
     assert t.http_clients() and set(t.http_clients()) == {wan}, t.http_clients()
