@@ -1,6 +1,7 @@
 /* Poll the NICs, run lwIP's timers, read the console; halt when there is nothing
  * to do until an interrupt (a NIC or the 100 Hz tick) says there may be. */
 #include "loop.h"
+#include "console.h"
 #include "io.h"
 #include "irq.h"
 #include "shell.h"
@@ -10,6 +11,7 @@
 void loop_init(struct boot_info *bi)
 {
     appliance_init(bi);
+    console_rx_irq_init();
 }
 
 void loop_run(void)

@@ -35,6 +35,8 @@ void shell_execute(char *s)
 int shell_poll(void)
 {
     int any = 0, c;
+    if (!console_rx_ready())
+        return 0;
     while ((c = console_getc()) >= 0) {
         any = 1;
         if (c == '\r' || c == '\n') {

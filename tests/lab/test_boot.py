@@ -166,6 +166,9 @@ def test_config_errors_name_the_statement(lab):
     assert re.search(r"^nic2: address 192\.168\.56\.1 netmask 255\.255\.255\.0", text, re.M)
     running = gw.cmd("config")
     assert "nic1 nat 10.0.9.0/24" in running and "nic2 hostonly 192.168.56.1/24" in running, running
+    # Console input arrives by interrupt (IRQ 4), not by polling the UART.
+    m = re.search(r"irq4 (\d+)", gw.cmd("stats"))
+    assert m and int(m.group(1)) > 0
 
 
 @lab.timeout(90)
