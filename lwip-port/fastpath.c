@@ -63,12 +63,13 @@ static bool csum_partial_l4(const struct nic_frame *f, const u8_t *ip, size_t ih
            f->off.csum_start == ETH_HLEN + ihl;
 }
 
-static enum nic_rx_result to_lwip(struct nic *n, struct nic_frame *f, int seen_by_nat)
+static enum nic_rx_result to_lwip(struct nic *n, struct nic_frame *f, int seen_by_nat,
+                                  enum nat_verdict v)
 {
     fastpath_stats.to_lwip++;
-    nat_glue_bypass(seen_by_nat);
+    nat_glue_bypass(seen_by_nat, v);
     nic_frame_to_lwip(n, f);
-    nat_glue_bypass(0);
+    nat_glue_bypass(0, NAT_PASS);
     return NIC_RX_DONE;
 }
 
@@ -91,27 +92,30 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
     *handled = true;
     int seen = nat_glue_handles(in);
     unsigned flags = csum_partial_l4(f, ip, ihl) ? NAT_CSUM_PARTIAL : 0;
-    if (seen && nat_process_ex(nat_glue_engine(), ip, iplen, in->num, sys_now(), flags) == NAT_DROP) {
+    enum nat_verdict v = seen ? nat_process_ex(nat_glue_engine(), ip, iplen, in->num, sys_now(), flags)
+                              : NAT_PASS;
+    if (v == NAT_DROP) {
         fastpath_stats.dropped++;
         return NIC_RX_DONE;
     }
     u32_t dst_n;
     memcpy(&dst_n, ip + 16, 4);
     if (is_local_or_group(dst_n))
-        return to_lwip(n, f, seen);
+        return to_lwip(n, f, seen, v);
 
     ip4_addr_t dst;
     ip4_addr_set_u32(&dst, dst_n);
     struct netif *out = ip4_route(&dst);
-    struct nic *on = out && out != in ? nicif_nic(out) : NULL;
+    /* Back out of its own NIC only when NAT hairpinned it (net/nat.h, Hairpin). */
+    struct nic *on = out && (out != in || v == NAT_FORWARD) ? nicif_nic(out) : NULL;
     if (!on || (f->off.gso_type == OFFLOAD_GSO_NONE && iplen > on->mtu))
-        return to_lwip(n, f, seen);
+        return to_lwip(n, f, seen, v);
     const ip4_addr_t *nh = ip4_addr_netcmp(&dst, netif_ip4_addr(out), netif_ip4_netmask(out))
                            ? &dst : netif_ip4_gw(out);
     struct eth_addr *mac;
     const ip4_addr_t *unused;
     if (etharp_find_addr(out, nh, &mac, &unused) < 0)
-        return to_lwip(n, f, seen);
+        return to_lwip(n, f, seen, v);
 
     u16_t ttl_proto = get_be16(ip + 8);
     ip[8]--;

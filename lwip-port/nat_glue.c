@@ -7,6 +7,7 @@
 #include "nat_glue.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
+#include "../net/csum.h"
 
 #include "lwip/ip4.h"
 #include "lwip/ip4_frag.h"
@@ -166,12 +167,13 @@ static struct pbuf *make_contiguous(struct pbuf *p)
 /* Translates a packet NAT had to rebuild (reassembled or made contiguous) and feeds
  * it to lwIP again; the flag keeps the hook from translating it twice. */
 static int reentered;
-/* Set while the fast path hands lwIP a frame the engine has already seen. */
 static int bypass;
+static enum nat_verdict bypass_verdict;
 
-void nat_glue_bypass(int on)
+void nat_glue_bypass(int seen, enum nat_verdict verdict)
 {
-    bypass = on;
+    bypass = seen;
+    bypass_verdict = verdict;
 }
 
 int nat_glue_is_wan(const struct netif *nif)
@@ -184,12 +186,38 @@ u32_t nat_glue_wan_addr(void)
     return wan_addr;
 }
 
+/* A translated packet that must leave by the interface it came in on: a hairpin
+ * between two guests of one network (net/nat.h, Hairpin), the only translation
+ * that does this. lwIP's forwarding never sends a packet back out of its incoming
+ * interface, so it is forwarded here: TTL, header checksum, out. Returns 1 if it
+ * took the packet, 0 if the packet is lwIP's to route as usual. */
+static int forward_back(struct pbuf *p, struct netif *inp)
+{
+    struct ip_hdr *iph = p->payload;
+    ip4_addr_t dst;
+
+    ip4_addr_copy(dst, iph->dest);
+    if (ip4_route(&dst) != inp || p->tot_len > inp->mtu || IPH_TTL(iph) <= 1)
+        return 0;
+    u16_t before = lwip_ntohs(((u16_t *)iph)[4]);           /* TTL and protocol */
+    IPH_TTL_SET(iph, IPH_TTL(iph) - 1);
+    u16_t after = lwip_ntohs(((u16_t *)iph)[4]);
+    IPH_CHKSUM_SET(iph, lwip_htons(csum_update16(lwip_ntohs(IPH_CHKSUM(iph)), before, after)));
+    IP_STATS_INC(ip.fw);
+    inp->output(inp, p, &dst);
+    pbuf_free(p);
+    return 1;
+}
+
 static int process_rebuilt(struct pbuf *p, struct netif *inp)
 {
-    if (nat_process(nat, p->payload, p->tot_len, iface_of(inp), sys_now()) == NAT_DROP) {
+    enum nat_verdict v = nat_process(nat, p->payload, p->tot_len, iface_of(inp), sys_now());
+    if (v == NAT_DROP) {
         pbuf_free(p);
         return 1;
     }
+    if (v == NAT_FORWARD && forward_back(p, inp))
+        return 1;
     reentered = 1;
     ip4_input(p, inp);
     reentered = 0;
@@ -198,7 +226,9 @@ static int process_rebuilt(struct pbuf *p, struct netif *inp)
 
 int nat_glue_ip4_input(struct pbuf *p, struct netif *inp)
 {
-    if (!nat || reentered || bypass || !nat_glue_handles(inp) || p->len < IP_HLEN)
+    if (bypass)
+        return bypass_verdict == NAT_FORWARD && p->len >= IP_HLEN ? forward_back(p, inp) : 0;
+    if (!nat || reentered || !nat_glue_handles(inp) || p->len < IP_HLEN)
         return 0;
     struct ip_hdr *iph = p->payload;
     /* Fragments of traffic NAT handles are reassembled first. From the WAN only
@@ -221,12 +251,12 @@ int nat_glue_ip4_input(struct pbuf *p, struct netif *inp)
         p = make_contiguous(p);
         return p ? process_rebuilt(p, inp) : 1;
     }
-    u16_t len = p->len;
-    if (nat_process(nat, p->payload, len, iface_of(inp), sys_now()) == NAT_DROP) {
+    enum nat_verdict v = nat_process(nat, p->payload, p->len, iface_of(inp), sys_now());
+    if (v == NAT_DROP) {
         pbuf_free(p);
         return 1;
     }
-    return 0;
+    return v == NAT_FORWARD ? forward_back(p, inp) : 0;
 }
 
 static const char *proto_name(u8_t p)
@@ -259,9 +289,10 @@ static void print_flow(void *ctx, const struct nat_flow_info *f)
 static void cmd_nat(int argc, char **argv)
 {
     const struct nat_stats *s = nat_get_stats(nat);
-    kprintf("nat: %u flows; translated out %llu in %llu; created %llu expired %llu evicted %llu\n",
-            nat_flow_count(nat), (unsigned long long)s->translated_out,
-            (unsigned long long)s->translated_in, (unsigned long long)s->flows_created,
+    kprintf("nat: %u flows; translated out %llu in %llu hairpin %llu; created %llu expired %llu "
+            "evicted %llu\n", nat_flow_count(nat), (unsigned long long)s->translated_out,
+            (unsigned long long)s->translated_in, (unsigned long long)s->hairpinned,
+            (unsigned long long)s->flows_created,
             (unsigned long long)s->flows_expired, (unsigned long long)s->flows_evicted);
     kprintf("drops:");
     for (int r = 0; r < NAT_DROP_REASONS; r++)

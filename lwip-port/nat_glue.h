@@ -28,6 +28,8 @@ void nat_glue_wan_changed(struct netif *nif);
 int nat_glue_handles(const struct netif *nif);
 int nat_glue_is_wan(const struct netif *nif);
 u32_t nat_glue_wan_addr(void);
-void nat_glue_bypass(int on);
+/* Set while the fast path hands lwIP a frame the engine has already seen (seen),
+ * with the engine's verdict on it; cleared with (0, NAT_PASS). */
+void nat_glue_bypass(int seen, enum nat_verdict verdict);
 
 #endif

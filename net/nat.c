@@ -19,6 +19,7 @@ static const char *const drop_names[NAT_DROP_REASONS] = {
     [NAT_DROP_NO_WAN]      = "no-wan",
     [NAT_DROP_FRAGMENT]    = "fragment",
     [NAT_DROP_INVALID]     = "invalid",
+    [NAT_DROP_NO_GUEST]    = "no-guest",
 };
 
 /* --- creation and configuration -------------------------------------------------- */
@@ -197,6 +198,9 @@ static enum nat_verdict from_guest(struct nat *nat, const struct nat_net *net, s
         return nat_drop(nat, NAT_DROP_SPOOFED);
     if (net_contains(net, dst))
         return pass(nat);
+    if (net->kind == NAT_NET_NAT && nat->wan_addr != 0 && dst == nat->wan_addr &&
+        p->ip.ttl > 1 && !p->icmp_error && nat_rule_match(nat, p->ip.proto, p->l4.dport) >= 0)
+        return nat_flow_hairpin(nat, net, p, now);
     if (isolated(nat, net, dst))
         return nat_drop(nat, NAT_DROP_ISOLATION);
     if (net->kind == NAT_NET_HOSTONLY || p->ip.ttl <= 1)

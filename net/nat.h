@@ -28,7 +28,9 @@
  *    source outside the network, or its network or broadcast address, or one of
  *    vmgate's own addresses: DROP SPOOFED. To vmgate's own addresses on the
  *    guest's network (a NAT network's NET+2 gateway and NET+3 DNS relay, and
- *    nat_net.self) or another host of that network: PASS. To another internal
+ *    nat_net.self) or another host of that network: PASS. From a NAT network to
+ *    the WAN address, a TCP or UDP packet to a forwarding rule's port (or of a
+ *    flow one opened) is hairpinned (below). To another internal
  *    network (NAT<->NAT, NAT<->host-only), to vmgate's addresses elsewhere (the
  *    WAN address, another network's own addresses) or to 0/8 and 127/8: DROP
  *    ISOLATION. Then a host-only network's packet: PASS (routed). A NAT network's
@@ -53,6 +55,18 @@
  * TCP segments that cannot belong to any connection (SYN with RST or FIN; from a
  * guest, a segment that matches no flow and cannot open one) are dropped INVALID,
  * as are ICMP messages from a guest that NAT cannot attribute to a flow.
+ *
+ * Hairpin ("NAT loopback"): a guest that connects to the WAN address and a
+ * forwarded port reaches the rule's guest, as a host outside would, and as under
+ * VirtualBox, where such a connection meets the host's socket. The packet takes two
+ * flows in one pass: out through the sender's own flow (its source becomes the WAN
+ * address and an external port), then in through the rule's flow (its destination
+ * becomes the rule's guest), whatever network either guest is on. The rule's guest
+ * sees the WAN address as its peer, so its replies come back to vmgate (even on the
+ * sender's own network) and take the same two flows the other way. A rule whose
+ * guest is unknown drops the packet NO_GUEST; no other packet to the WAN address
+ * from a guest is let in (ISOLATION). Host-only networks are not translated, so
+ * they do not hairpin.
  *
  * Flow timeouts (from the last packet; nat_table.c): TCP SYN_SENT 120 s, SYN_RECV
  * 60 s, ESTABLISHED 2 h (60 s while a connection picked up mid-stream is not yet
@@ -95,6 +109,7 @@ enum nat_drop_reason {
     NAT_DROP_INVALID,       /* from a guest: belongs to no flow and cannot open one
                                (a TCP RST, an ICMP error about nothing); a TCP segment
                                with impossible flags */
+    NAT_DROP_NO_GUEST,      /* hairpin: the forwarding rule has no guest yet (no lease) */
     NAT_DROP_REASONS
 };
 
@@ -154,6 +169,9 @@ struct nat_stats {
     uint64_t translated_out, translated_in, passed;
     uint64_t flows_created, flows_expired, flows_evicted;
     uint64_t flows_flushed;     /* removed by a WAN address change or a deleted rule */
+    uint64_t hairpinned;        /* guest to the WAN address and back in (see Hairpin);
+                                   each packet is counted once: translated out or in,
+                                   hairpinned, passed, or a drop */
     uint64_t drops[NAT_DROP_REASONS];
 };
 

@@ -6,6 +6,8 @@
 #include "nat_rewrite.h"
 #include "nat_tcp.h"
 
+#include <string.h>
+
 /* A packet's tuple as it arrives. */
 static struct nat_key pkt_key(const struct nat_ip *ip, const struct nat_l4 *l4)
 {
@@ -154,6 +156,18 @@ enum nat_verdict nat_flow_out(struct nat *nat, const struct nat_net *net, struct
     return forward_out(nat, f, p);
 }
 
+/* The guest a rule leads to now: its own address, or the resolver's answer for a
+ * rule without one; 0 if that is no guest of the rule's network (no lease yet). */
+static uint32_t rule_guest(const struct nat *nat, const struct nat_rule *r)
+{
+    const struct nat_net *net = nat_net_of_iface(nat, r->iface);
+    uint32_t addr = r->guest_ip;
+
+    if (addr == 0 && nat->resolver)
+        addr = nat->resolver(nat->resolver_ctx, r->iface);
+    return net && nat_net_host_ok(net, addr) ? addr : 0;
+}
+
 /* Opens the flow of a new connection to a forwarding rule's host port; NULL with
  * *v NAT_PASS if no rule takes it (or the rule has no guest to give it to), or the
  * drop verdict. */
@@ -162,7 +176,6 @@ static struct nat_flow *flow_open_rule(struct nat *nat, const struct nat_pkt *p,
 {
     int slot = nat_rule_match(nat, p->ip.proto, p->l4.dport);
     const struct nat_rule *r;
-    const struct nat_net *net;
     struct nat_flow n;
     struct nat_key out;
 
@@ -183,10 +196,8 @@ static struct nat_flow *flow_open_rule(struct nat *nat, const struct nat_pkt *p,
             return NULL;
     }
     /* No guest yet (no lease): not NAT's packet; lwIP answers as for a closed port. */
-    net = nat_net_of_iface(nat, r->iface);
-    if (n.int_addr == 0 && nat->resolver)
-        n.int_addr = nat->resolver(nat->resolver_ctx, r->iface);
-    if (!net || !nat_net_host_ok(net, n.int_addr))
+    n.int_addr = rule_guest(nat, r);
+    if (n.int_addr == 0)
         return NULL;
     /* The guest already talks to this remote from that port on its own. */
     out = (struct nat_key){n.int_addr, n.rem_addr, n.int_port, n.rem_port, n.proto};
@@ -235,6 +246,77 @@ enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now)
     return forward_in(nat, f, p);
 }
 
+/* What the outbound step of a hairpin changes in a packet (source address and
+ * port, their checksums), kept so that a packet the inbound step refuses leaves as
+ * it came: a dropped packet is never changed. */
+struct hairpin_undo {
+    uint8_t ip[6];              /* IP header bytes 10-15: checksum, source address */
+    uint8_t sport[2], csum[2];
+    uint32_t src;
+    uint16_t sport_host;
+};
+
+static void undo_save(struct hairpin_undo *u, const struct nat_pkt *p)
+{
+    memcpy(u->ip, p->ip.hdr + 10, sizeof u->ip);
+    memcpy(u->sport, p->l4.sport_p, 2);
+    if (p->l4.csum_p)
+        memcpy(u->csum, p->l4.csum_p, 2);
+    u->src = p->ip.src;
+    u->sport_host = p->l4.sport;
+}
+
+static void undo_restore(const struct hairpin_undo *u, struct nat_pkt *p)
+{
+    memcpy(p->ip.hdr + 10, u->ip, sizeof u->ip);
+    memcpy(p->l4.sport_p, u->sport, 2);
+    if (p->l4.csum_p)
+        memcpy(p->l4.csum_p, u->csum, 2);
+    p->ip.src = u->src;
+    p->l4.sport = u->sport_host;
+}
+
+/* Contract in nat_priv.h. The packet is counted once (nat.h, nat_stats): as
+ * hairpinned, or as the drop that ends it; the two translations it passes through
+ * count it as translated out and in, which is taken back here. The rule's guest is
+ * known before the sender's flow is opened, so that a packet refused for want of
+ * one leaves no flow behind; what can still refuse it after (a full table, the
+ * guest already talking from that port, flags that cannot open) leaves the
+ * sender's flow to expire unanswered, and the packet as it was. */
+enum nat_verdict nat_flow_hairpin(struct nat *nat, const struct nat_net *net, struct nat_pkt *p,
+                                  uint32_t now)
+{
+    int slot = nat_rule_match(nat, p->ip.proto, p->l4.dport);
+    struct hairpin_undo undo;
+    enum nat_verdict v;
+
+    if (slot < 0 || rule_guest(nat, &nat->rules[slot]) == 0)
+        return nat_drop(nat, NAT_DROP_NO_GUEST);
+    undo_save(&undo, p);
+    v = nat_flow_out(nat, net, p, now);
+    if (v != NAT_FORWARD)
+        return v;
+    nat->stats.translated_out--;
+    v = nat_flow_in(nat, p, now);
+    if (v != NAT_FORWARD) {
+        undo_restore(&undo, p);
+        return v == NAT_PASS ? nat_drop(nat, NAT_DROP_INVALID) : v;
+    }
+    nat->stats.translated_in--;
+    nat->stats.hairpinned++;
+    return NAT_FORWARD;
+}
+
+/* The inbound flow that continues a hairpinned packet of f (a flow whose remote is
+ * the WAN address) once f has translated it, or NULL. */
+static struct nat_flow *hairpin_peer(struct nat *nat, const struct nat_flow *f,
+                                     const struct nat_pkt *p, uint32_t now)
+{
+    struct nat_key k = {f->ext_addr, p->ip.dst, f->ext_port, p->l4.dport, p->ip.proto};
+
+    return nat_table_find(&nat->table, NAT_IN, &k, now);
+}
+
 /* Contract in nat_priv.h. Only what the policy would let through unchanged gets
  * here: a packet matching a flow's inbound key is addressed to the WAN address
  * from outside, and one matching a flow's outbound key comes from that flow's
@@ -257,6 +339,18 @@ enum nat_verdict nat_flow_existing(struct nat *nat, struct nat_pkt *p, int iface
     f = nat_table_find(&nat->table, from_guest ? NAT_OUT : NAT_IN, &k, now);
     if (!f || (from_guest && f->iface != iface))
         return NAT_PASS;
+    if (from_guest && f->rem_addr == nat->wan_addr) {
+        /* Hairpinned: through both flows, or else the full path (which may reopen
+         * the other). TCP tracking refuses a segment for its flags alone, so either
+         * both flows take it or neither has moved. */
+        struct nat_flow *g = hairpin_peer(nat, f, p, now);
+        if (!g || !flow_account(nat, f, p, true, now) || !flow_account(nat, g, p, false, now))
+            return NAT_PASS;
+        nat_rewrite_src(&p->ip, &p->l4, f->ext_addr, f->ext_port, NULL);
+        nat_rewrite_dst(&p->ip, &p->l4, g->int_addr, g->int_port, NULL);
+        nat->stats.hairpinned++;
+        return NAT_FORWARD;
+    }
     if (!flow_account(nat, f, p, from_guest, now))
         return NAT_PASS;
     return from_guest ? forward_out(nat, f, p) : forward_in(nat, f, p);

@@ -223,7 +223,7 @@ static enum nat_verdict run(struct engine *e, bool fast_first, uint8_t *pkt, siz
 static void check_engine(const struct engine *e, unsigned record)
 {
     const struct nat_stats *s = nat_get_stats(e->nat);
-    uint64_t counted = s->translated_out + s->translated_in + s->passed, live;
+    uint64_t counted = s->translated_out + s->translated_in + s->hairpinned + s->passed, live;
 
     for (unsigned r = 0; r < NAT_DROP_REASONS; r++)
         counted += s->drops[r];

@@ -161,6 +161,18 @@ S["full_quote"] = b"".join([
     rec(0, icmp_err(3, 3, R1, WAN, udp(WAN, 5000, R1, 53))),
     config(4), config(4), rec(1, udp(GB, 5001, R1, 53)),
 ])
+S["hairpin"] = b"".join([
+    rec(2, tcp(GC, 40000, WAN, 2222, 0x02, 100)),
+    rec(1, tcp(GA, 22, WAN, 40000, 0x12, 500, 101)),
+    rec(2, tcp(GC, 40000, WAN, 2222, 0x10, 101, 501)),
+    rec(1, tcp(GA, 22, WAN, 40000, 0x18, 501, 101, b"SSH-2.0-x\r\n")),
+    rec(1, tcp(GB, 41000, WAN, 8080, 0x02, 7)),
+    rec(1, tcp(GB, 80, WAN, 41000, 0x12, 90, 8)),
+    rec(1, udp(GA, 5353, WAN, 5353)),
+    rec(3, tcp(GH, 1, WAN, 2222, 0x02)),
+    config(5 + 0x40), rec(1, tcp(GA, 42000, WAN, 8080, 0x02, 7)),
+    config(3 + 6 * 0), rec(2, tcp(GC, 40000, WAN, 2222, 0x10, 101, 501)),
+])
 # The capacity byte: 4 flows for the table seeds, the most (32) for the others.
 CAPACITY = {"table_full": 3}
 

@@ -190,3 +190,40 @@ def test_hostonly_network_routed_without_nat(lab):
     g.sh(f"timeout 60 wget -q -O /dev/null {t.http.url()}", timeout=90)
     assert addr in t.http_clients(), t.http_clients()
     t.out.run(["ping", "-c", "2", "-W", "2", addr], timeout=20)
+
+
+@lab.timeout(240)
+@lab.requires("build")
+def test_hairpin_to_forwarded_ports(lab):
+    """Hairpin NAT: a guest that connects to a forwarded port on vmgate's WAN address
+    reaches the rule's guest, as a host outside does (under VirtualBox such a
+    connection meets the host's socket). Between two guests of one NAT Network (the
+    answer leaves by the bridge it came in on), across networks, and a guest to its
+    own forwarded service (back out of its own NIC). The server sees vmgate's WAN
+    address as its peer; ports no rule has stay closed to guests."""
+    t = NatLab(lab, lans=3,
+               config="natnetwork lab 10.0.9.0/24; nic1 natnet lab; nic2 natnet lab; nic3 nat;"
+                      "natpf lab web:tcp::8080:10.0.9.200:80; natpf nic3 svc,tcp,,9090,,90")
+    a = t.guest("a", lan=1, net="10.0.9.200/24,gw=10.0.9.2")
+    b = t.guest("b", lan=2)
+    c = t.guest("c", lan=3)
+    wan = t.start(a, b, c)
+    for g, port in ((a, 80), (c, 90)):
+        g.bg(f"socat TCP-LISTEN:{port},fork,reuseaddr SYSTEM:'echo peer-$SOCAT_PEERADDR'")
+        g.wait_port(port)
+
+    def hairpin(g, port):
+        return g.sh(f"socat -T 5 - TCP:{wan}:{port},connect-timeout=5 </dev/null", timeout=30).strip()
+
+    assert hairpin(b, 8080) == f"peer-{wan}"        # within the NAT Network
+    assert hairpin(b, 9090) == f"peer-{wan}"        # NAT Network to a NAT NIC
+    assert hairpin(c, 8080) == f"peer-{wan}"        # and back
+    assert hairpin(c, 9090) == f"peer-{wan}"        # to itself
+    guest_fails(b, f"socat -T 3 - TCP:{wan}:8081,connect-timeout=3 </dev/null")
+    out = t.gw.cmd("nat stats")
+    m = re.search(r"hairpin (\d+)", out)
+    assert m and int(m.group(1)) >= 16, out         # 4 connections, both ways
+    assert nat_stats(t.gw)["isolation"] >= 1
+    # Outside clients of the same rule are unaffected.
+    r = t.out.run(["socat", "-T", "5", "-", f"TCP:{wan}:8080"], input="", timeout=20)
+    assert r.stdout.strip() == f"peer-{OUT_ADDR}", r.stdout
