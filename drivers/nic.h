@@ -84,7 +84,8 @@ struct nic {
     unsigned index;
     const char *model;                /* e.g. "virtio-net (modern)" */
     uint8_t mac[6];
-    uint16_t mtu;
+    uint16_t mtu;                     /* in use: the driver's default, or `nicN mtu` */
+    uint16_t max_mtu;                 /* the most the driver takes (its buffers); 0: mtu */
     bool link_up;                     /* carrier, as the device reports it */
     bool admin_up;                    /* false: `nicN off`, the cable is pulled */
     uint32_t caps;                    /* NIC_CAP_* */

@@ -358,6 +358,9 @@ static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
     vnet_read_mac(v);
     v->nic.model = v->vd.modern ? "virtio-net (modern)" : "virtio-net (legacy)";
     v->nic.mtu = 1500;
+    /* Receive buffers without GSO, and the transmit copies, hold a 1514-byte frame;
+     * jumbo frames need bigger ones. */
+    v->nic.max_mtu = 1500;
     v->nic.caps = vnet_caps(v);
     v->nic.ops = &vnet_ops;
     v->nic.priv = v;

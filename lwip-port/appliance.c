@@ -173,6 +173,21 @@ static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
     start_dhcp_server(n, nif, c);
 }
 
+/* `nicN mtu N`, before the NIC's netif exists (lwIP takes the MTU from the NIC). */
+static void apply_mtu(struct nic *n, const struct cfg_nic *c)
+{
+    unsigned max = n->max_mtu ? n->max_mtu : n->mtu;
+    if (!c->mtu || c->mtu == n->mtu)
+        return;
+    if (c->mtu > max) {
+        kprintf("%s: mtu %u is more than %s takes (%u); keeping %u\n", n->name, c->mtu, n->model,
+                max, n->mtu);
+        return;
+    }
+    n->mtu = c->mtu;
+    kprintf("%s: mtu %u\n", n->name, n->mtu);
+}
+
 static void setup_nic(struct nic *n, const struct cfg_nic *c)
 {
     switch (c->role) {
@@ -250,8 +265,10 @@ void appliance_init(const struct boot_info *bi)
     config_finalize(&cfg, nic_count(), report_error, NULL);
     print_config();
     dnsrelay_glue_init(&cfg);
-    for (unsigned i = 0; i < nic_count(); i++)
+    for (unsigned i = 0; i < nic_count(); i++) {
+        apply_mtu(nic_get(i), &cfg.nic[i]);
         setup_nic(nic_get(i), &cfg.nic[i]);
+    }
     for (unsigned i = 0; i < cfg.n_natnets; i++)
         setup_natnet(&cfg.natnet[i]);
     setup_rules();

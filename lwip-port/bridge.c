@@ -64,6 +64,11 @@ struct netif *bridge_create(const char *name, struct nic **ports, unsigned n_por
         if (!port || bridgeif_add_port(br, port) != ERR_OK)
             kprintf("bridge %s: cannot add %s\n", name, ports[i]->name);
     }
+    /* What crosses the bridge must fit every port. */
+    br->mtu = ports[0]->mtu;
+    for (unsigned i = 1; i < n_ports; i++)
+        if (ports[i]->mtu < br->mtu)
+            br->mtu = ports[i]->mtu;
     netif_set_up(br);
     netif_set_link_up(br);
     kprintf("bridge %s: %u ports, MAC %02x:%02x:%02x:%02x:%02x:%02x\n", name, n_ports,

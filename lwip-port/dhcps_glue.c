@@ -184,6 +184,7 @@ int dhcps_glue_attach(struct netif *nif, const struct cfg_nic *nic_cfg,
     rc = fill_config(&dc, nic_cfg, cfg, nic_index);
     if (rc)
         return rc;
+    dc.mtu = nif->mtu && nif->mtu != 1500 ? nif->mtu : 0;
     rc = dhcps_create(&srv, &dc, sys_now());
     if (rc)
         return rc;

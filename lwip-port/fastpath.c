@@ -20,6 +20,7 @@
 #include "nicif.h"
 #include "alias.h"
 #include "nat_glue.h"
+#include "pmtu_icmp.h"
 #include "../net/bytes.h"
 #include "../net/csum.h"
 #include "../net/nat.h"
@@ -39,9 +40,8 @@
 
 struct fastpath_stats fastpath_stats;
 
-/* Is dst (network order) vmgate itself (an interface address, a subnet broadcast,
- * a service alias) or a broadcast or multicast group? Such packets are lwIP's. */
-static int is_local_or_group(u32_t dst_n)
+/* Contract in fastpath.h. Such packets are lwIP's. */
+int vmgate_ip4_is_local_or_group(u32_t dst_n)
 {
     u32_t h = lwip_ntohl(dst_n);
     if (h == 0xffffffffu || (h >> 28) == 0xe)
@@ -90,6 +90,9 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
     }
 
     *handled = true;
+    /* What the sender sent, for an ICMP error after NAT has rewritten the packet. */
+    struct pmtu_quote quote;
+    pmtu_quote_save(&quote, ip, iplen);
     int seen = nat_glue_handles(in);
     unsigned flags = csum_partial_l4(f, ip, ihl) ? NAT_CSUM_PARTIAL : 0;
     enum nat_verdict v = seen ? nat_process_ex(nat_glue_engine(), ip, iplen, in->num, sys_now(), flags)
@@ -100,12 +103,17 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
     }
     u32_t dst_n;
     memcpy(&dst_n, ip + 16, 4);
-    if (is_local_or_group(dst_n))
+    if (vmgate_ip4_is_local_or_group(dst_n))
         return to_lwip(n, f, seen, v);
 
     ip4_addr_t dst;
     ip4_addr_set_u32(&dst, dst_n);
     struct netif *out = ip4_route(&dst);
+    if (out && out->mtu && pmtu_must_refuse(ip, pmtu_wire_len(ip, iplen, &f->off), out->mtu)) {
+        pmtu_icmp_send(&quote, out->mtu);
+        fastpath_stats.too_big++;
+        return NIC_RX_DONE;
+    }
     /* Back out of its own NIC only when NAT hairpinned it (net/nat.h, Hairpin). */
     struct nic *on = out && (out != in || v == NAT_FORWARD) ? nicif_nic(out) : NULL;
     if (!on || (f->off.gso_type == OFFLOAD_GSO_NONE && iplen > on->mtu))
@@ -154,8 +162,9 @@ static void cmd_fastpath(int argc, char **argv)
     unsigned on = 0;
     for (unsigned i = 0; i < nic_count(); i++)
         on += nic_get(i)->fastpath != NULL;
-    kprintf("fastpath: %s on %u NICs; forwarded %llu, to lwIP %llu, dropped %llu, not taken %llu\n",
-            on ? "on" : "off", on, fastpath_stats.forwarded, fastpath_stats.to_lwip,
-            fastpath_stats.dropped, fastpath_stats.not_taken);
+    kprintf("fastpath: %s on %u NICs; forwarded %llu, to lwIP %llu, dropped %llu, not taken %llu, "
+            "too big %llu\n", on ? "on" : "off", on, fastpath_stats.forwarded,
+            fastpath_stats.to_lwip, fastpath_stats.dropped, fastpath_stats.not_taken,
+            fastpath_stats.too_big);
 }
 SHELL_COMMAND("fastpath", "the forwarding fast path: counters; 'fastpath on|off'", cmd_fastpath);

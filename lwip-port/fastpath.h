@@ -4,9 +4,10 @@
 #define VMGATE_FASTPATH_H
 
 #include "../drivers/nic.h"
+#include "lwip/arch.h"
 
 struct fastpath_stats {
-    unsigned long long forwarded, to_lwip, dropped, not_taken;
+    unsigned long long forwarded, to_lwip, dropped, not_taken, too_big;
 };
 
 extern struct fastpath_stats fastpath_stats;
@@ -17,5 +18,9 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
  * console does the same at run time. */
 void fastpath_attach_all(void);
 void fastpath_detach_all(void);
+
+/* Is dst (network order) vmgate itself (an interface address, a subnet broadcast,
+ * a service alias) or a broadcast or multicast group? */
+int vmgate_ip4_is_local_or_group(u32_t dst_n);
 
 #endif

@@ -8,6 +8,7 @@
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 #include "../net/csum.h"
+#include "pmtu_icmp.h"
 
 #include "lwip/ip4.h"
 #include "lwip/ip4_frag.h"
@@ -211,12 +212,14 @@ static int forward_back(struct pbuf *p, struct netif *inp)
 
 static int process_rebuilt(struct pbuf *p, struct netif *inp)
 {
+    struct pmtu_quote q;
+    pmtu_quote_save(&q, p->payload, p->len);
     enum nat_verdict v = nat_process(nat, p->payload, p->tot_len, iface_of(inp), sys_now());
     if (v == NAT_DROP) {
         pbuf_free(p);
         return 1;
     }
-    if (v == NAT_FORWARD && forward_back(p, inp))
+    if ((v == NAT_FORWARD && forward_back(p, inp)) || pmtu_icmp_check(p, &q))
         return 1;
     reentered = 1;
     ip4_input(p, inp);
@@ -251,12 +254,17 @@ int nat_glue_ip4_input(struct pbuf *p, struct netif *inp)
         p = make_contiguous(p);
         return p ? process_rebuilt(p, inp) : 1;
     }
+    /* What the sender sent, for an ICMP error after NAT has rewritten the packet. */
+    struct pmtu_quote q;
+    pmtu_quote_save(&q, p->payload, p->len);
     enum nat_verdict v = nat_process(nat, p->payload, p->len, iface_of(inp), sys_now());
     if (v == NAT_DROP) {
         pbuf_free(p);
         return 1;
     }
-    return v == NAT_FORWARD ? forward_back(p, inp) : 0;
+    if (v == NAT_FORWARD && forward_back(p, inp))
+        return 1;
+    return pmtu_icmp_check(p, &q);
 }
 
 static const char *proto_name(u8_t p)

@@ -98,6 +98,8 @@ struct dhcps_config {
     uint32_t dns[DHCPS_MAX_DNS];        /* option 6 */
     unsigned n_dns;
     char domain[DHCPS_DOMAIN_MAX];      /* option 15; "" for none */
+    uint16_t mtu;                       /* option 26, the link's MTU; 0: not sent (1500,
+                                           Ethernet's own, needs no saying) */
     uint32_t lease_s;                   /* 0: DHCPS_DEFAULT_LEASE_S */
     uint32_t decline_hold_s;            /* 0: DHCPS_DEFAULT_DECLINE_S */
     struct dhcps_host hosts[DHCPS_MAX_HOSTS];

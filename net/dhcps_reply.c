@@ -67,6 +67,12 @@ static void add_param(struct dhcps *s, struct dhcp_builder *b, struct added *a, 
     case DHCP_OPT_BROADCAST:
         dhcp_build_opt_u32(b, code, s->bcast);
         break;
+    case DHCP_OPT_MTU:
+        if (c->mtu) {
+            uint8_t v[2] = {(uint8_t)(c->mtu >> 8), (uint8_t)c->mtu};
+            dhcp_build_opt(b, code, v, 2);
+        }
+        break;
     default:
         break;
     }
@@ -79,6 +85,7 @@ static void add_params(struct dhcps *s, struct dhcp_builder *b, struct added *a,
 {
     static const uint8_t defaults[] = {
         DHCP_OPT_ROUTER, DHCP_OPT_DNS, DHCP_OPT_DOMAIN_NAME, DHCP_OPT_HOST_NAME, DHCP_OPT_BROADCAST,
+        DHCP_OPT_MTU,
     };
     size_t n;
     const uint8_t *prl = dhcp_msg_opt(&s->req, DHCP_OPT_PARAM_REQUEST, &n);

@@ -61,6 +61,7 @@ static void pick_config(struct dhcps_config *c, uint8_t which)
         }
         c->n_hosts = 3;
         strcpy(c->domain, "fuzz.example");
+        c->mtu = 1400;
         break;
     case 2:
         c->net = IP4(10, 1, 0, 0);

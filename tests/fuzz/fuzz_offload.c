@@ -4,6 +4,8 @@
  * Besides the sanitizers, every segment emitted must be a frame no longer than the
  * output buffer and carrying no more than gso_size payload bytes. */
 #include "net/offload.h"
+#include "net/pmtu.h"
+#include "net/csum.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +43,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gso_size_seen = o.gso_size;
     offload_tcp4_segment(frame, len, &o, out, sizeof out, check_segment, NULL);
     offload_csum_complete(frame, len, &o);
+    /* Path MTU's reading of the same frame's IP packet (net/pmtu.h). */
+    if (len > 14) {
+        struct pmtu_quote q;
+        uint8_t msg[8 + PMTU_QUOTE_MAX];
+        if (pmtu_wire_len(frame + 14, len - 14, &o) > len - 14)
+            abort();
+        pmtu_quote_save(&q, frame + 14, len - 14);
+        if (q.len > PMTU_QUOTE_MAX || q.len > len - 14)
+            abort();
+        if (csum_fold(csum_partial(0, msg, pmtu_frag_needed(msg, o.gso_size, &q))) != 0xffff)
+            abort();
+    }
     free(frame);
     return 0;
 }

@@ -1,7 +1,9 @@
 """vmgate as a NAT router (VirtualBox's NAT mode, without its limits): DHCP with
 VirtualBox's layout, NAT with connection tracking, the DNS relay at .3, port
 forwarding, NAT networks, host-only networks, isolation."""
+import os
 import re
+import time
 
 import lab
 from natlab import NatLab, OUT_ADDR, FAR_ADDR, WWW
@@ -13,10 +15,14 @@ def guest_fails(g, cmd, timeout=20):
     assert rc != 0, f"expected failure of {cmd!r}, got: {out}"
 
 
-def icmp_in_time_exceeded(g):
-    """The guest kernel's Icmp InTimeExcds counter (/proc/net/snmp)."""
+def icmp_in(g, counter):
+    """One of the guest kernel's Icmp counters (/proc/net/snmp)."""
     lines = [l.split() for l in g.sh("grep '^Icmp:' /proc/net/snmp").splitlines()]
-    return int(lines[1][lines[0].index("InTimeExcds")])
+    return int(lines[1][lines[0].index(counter)])
+
+
+def icmp_in_time_exceeded(g):
+    return icmp_in(g, "InTimeExcds")
 
 
 def nat_stats(gw):
@@ -227,3 +233,36 @@ def test_hairpin_to_forwarded_ports(lab):
     # Outside clients of the same rule are unaffected.
     r = t.out.run(["socat", "-T", "5", "-", f"TCP:{wan}:8080"], input="", timeout=20)
     assert r.stdout.strip() == f"peer-{OUT_ADDR}", r.stdout
+
+
+@lab.timeout(180)
+@lab.requires("build")
+def test_path_mtu_through_nat(lab):
+    """An uplink with a smaller MTU (nic0 mtu 1400, as behind PPPoE or a tunnel): the
+    guest's full-size TCP segments carry Don't Fragment, so vmgate answers them with
+    "fragmentation needed" and the next hop's MTU (RFC 1191), addressed to the guest
+    as it sent them, not to the address NAT gave them; the guest's upload then
+    completes intact. (lwIP alone would send that message to the translated source,
+    vmgate itself: the upload would hang in a PMTU black hole.) Without DF, vmgate
+    fragments."""
+    t = NatLab(lab, config="nic0 mtu 1400")
+    g = t.guest("g")
+    sink = lab.logpath("upload.sha256")
+    t.out.spawn("sink", ["sh", "-c", f"socat -u TCP-LISTEN:9000,reuseaddr - | sha256sum > {sink}"])
+    t.out.wait_listening(9000)
+    t.start(g)
+    assert "mtu 1400" in t.gw.cmd("ifconfig"), t.gw.cmd("ifconfig")
+    before = icmp_in(g, "InDestUnreachs")
+    sent = g.sh("head -c 2000000 /dev/urandom > /tmp/up && sha256sum /tmp/up").split()[0]
+    g.sh(f"timeout 60 socat -u FILE:/tmp/up TCP:{OUT_ADDR}:9000", timeout=90)
+    for _ in range(50):
+        if os.path.exists(sink) and os.path.getsize(sink) > 0:
+            break
+        time.sleep(0.1)
+    with open(sink) as f:
+        assert f.read().split()[0] == sent
+    assert icmp_in(g, "InDestUnreachs") > before
+    m = re.search(r"fragmentation-needed sent (\d+)", t.gw.cmd("pmtu"))
+    assert m and int(m.group(1)) >= 1, t.gw.cmd("pmtu")
+    # Without DF (busybox ping sets none once the route knows the MTU), fragmented.
+    g.sh(f"ping -c 3 -W 2 -s 1450 {OUT_ADDR}")

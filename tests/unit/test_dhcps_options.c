@@ -85,6 +85,38 @@ TEST(dhcps_without_a_request_list_sends_all_it_has)
     dhcps_destroy(s);
 }
 
+/* Option 26: a link whose MTU is not Ethernet's 1500 says so, when asked or when
+ * the client asks nothing in particular; a 1500 link says nothing. */
+TEST(dhcps_interface_mtu)
+{
+    test_nat_config(&cfg);
+    cfg.mtu = 1400;
+    struct dhcps *s = test_server(&cfg, 0);
+    size_t n;
+    cmsg_begin(&m, DHCPDISCOVER, 1, 1);
+    cmsg_end(&m);
+    REQUIRE_EQ_INT(test_send(s, &m, true, 0, &r, &reply), DHCPOFFER);
+    const uint8_t *v = dhcp_msg_opt(&reply, DHCP_OPT_MTU, &n);
+    REQUIRE(v != NULL);
+    CHECK_EQ_INT(n, 2);
+    CHECK_MEM(v, "\x05\x78", 2);
+    cmsg_begin(&m, DHCPDISCOVER, 2, 2);
+    cmsg_opt(&m, DHCP_OPT_PARAM_REQUEST, "\x01\x03", 2);
+    cmsg_end(&m);
+    REQUIRE_EQ_INT(test_send(s, &m, true, 0, &r, &reply), DHCPOFFER);
+    CHECK(!dhcp_msg_has(&reply, DHCP_OPT_MTU));           /* not asked for */
+    dhcps_destroy(s);
+
+    cfg.mtu = 0;
+    s = test_server(&cfg, 0);
+    cmsg_begin(&m, DHCPDISCOVER, 3, 3);
+    cmsg_opt(&m, DHCP_OPT_PARAM_REQUEST, "\x1a", 1);
+    cmsg_end(&m);
+    REQUIRE_EQ_INT(test_send(s, &m, true, 0, &r, &reply), DHCPOFFER);
+    CHECK(!dhcp_msg_has(&reply, DHCP_OPT_MTU));
+    dhcps_destroy(s);
+}
+
 /* A host-only network: vmgate's own address is server, router and DNS. */
 TEST(dhcps_hostonly_network)
 {
