@@ -39,6 +39,9 @@
 #define ETH_HLEN 14
 
 struct fastpath_stats fastpath_stats;
+/* The smallest MTU of any interface (fastpath_attach_all): a frame no bigger than
+ * it fits every next link, so no quote for "fragmentation needed" is kept for it. */
+static u16_t smallest_mtu = 0xffff;
 
 /* Contract in fastpath.h. Such packets are lwIP's. */
 int vmgate_ip4_is_local_or_group(u32_t dst_n)
@@ -90,9 +93,14 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
     }
 
     *handled = true;
-    /* What the sender sent, for an ICMP error after NAT has rewritten the packet. */
+    /* A frame some next link may be too small for, with DF: what the sender sent is
+     * kept for the ICMP error, since NAT rewrites the packet before the route is
+     * known. NAT changes neither its size nor DF. */
+    size_t wire = pmtu_wire_len(ip, iplen, &f->off);
+    bool may_refuse = pmtu_must_refuse(ip, wire, smallest_mtu);
     struct pmtu_quote quote;
-    pmtu_quote_save(&quote, ip, iplen);
+    if (may_refuse)
+        pmtu_quote_save(&quote, ip, iplen);
     int seen = nat_glue_handles(in);
     unsigned flags = csum_partial_l4(f, ip, ihl) ? NAT_CSUM_PARTIAL : 0;
     enum nat_verdict v = seen ? nat_process_ex(nat_glue_engine(), ip, iplen, in->num, sys_now(), flags)
@@ -109,7 +117,7 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
     ip4_addr_t dst;
     ip4_addr_set_u32(&dst, dst_n);
     struct netif *out = ip4_route(&dst);
-    if (out && out->mtu && pmtu_must_refuse(ip, pmtu_wire_len(ip, iplen, &f->off), out->mtu)) {
+    if (may_refuse && out && out->mtu && wire > out->mtu) {
         pmtu_icmp_send(&quote, out->mtu);
         fastpath_stats.too_big++;
         return NIC_RX_DONE;
@@ -125,9 +133,7 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
     if (etharp_find_addr(out, nh, &mac, &unused) < 0)
         return to_lwip(n, f, seen, v);
 
-    u16_t ttl_proto = get_be16(ip + 8);
-    ip[8]--;
-    put_be16(ip + 10, csum_update16(get_be16(ip + 10), ttl_proto, get_be16(ip + 8)));
+    csum_ip4_ttl_dec(ip);
     memcpy(eth, mac->addr, ETH_HWADDR_LEN);
     memcpy(eth + 6, out->hwaddr, ETH_HWADDR_LEN);
     fastpath_stats.forwarded++;
@@ -137,6 +143,11 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
 
 void fastpath_attach_all(void)
 {
+    struct netif *nif;
+    smallest_mtu = 0xffff;
+    NETIF_FOREACH(nif)
+        if (nif->mtu && nif->mtu < smallest_mtu)
+            smallest_mtu = nif->mtu;
     for (unsigned i = 0; i < nic_count(); i++) {
         struct nic *n = nic_get(i);
         struct netif *nif = nicif_of(n);

@@ -200,26 +200,34 @@ static int forward_back(struct pbuf *p, struct netif *inp)
     ip4_addr_copy(dst, iph->dest);
     if (ip4_route(&dst) != inp || p->tot_len > inp->mtu || IPH_TTL(iph) <= 1)
         return 0;
-    u16_t before = lwip_ntohs(((u16_t *)iph)[4]);           /* TTL and protocol */
-    IPH_TTL_SET(iph, IPH_TTL(iph) - 1);
-    u16_t after = lwip_ntohs(((u16_t *)iph)[4]);
-    IPH_CHKSUM_SET(iph, lwip_htons(csum_update16(lwip_ntohs(IPH_CHKSUM(iph)), before, after)));
+    csum_ip4_ttl_dec(p->payload);
     IP_STATS_INC(ip.fw);
     inp->output(inp, p, &dst);
     pbuf_free(p);
     return 1;
 }
 
-static int process_rebuilt(struct pbuf *p, struct netif *inp)
+/* NAT on a whole packet in one pbuf, and what must follow it here rather than in
+ * lwIP: a hairpin back out of inp, a packet too big for its next link. Returns 1
+ * if it took the packet (freed or sent), 0 if it is lwIP's now. */
+static int translate(struct pbuf *p, struct netif *inp)
 {
+    /* What the sender sent, for an ICMP error after NAT has rewritten the packet. */
     struct pmtu_quote q;
     pmtu_quote_save(&q, p->payload, p->len);
-    enum nat_verdict v = nat_process(nat, p->payload, p->tot_len, iface_of(inp), sys_now());
+    enum nat_verdict v = nat_process(nat, p->payload, p->len, iface_of(inp), sys_now());
     if (v == NAT_DROP) {
         pbuf_free(p);
         return 1;
     }
-    if ((v == NAT_FORWARD && forward_back(p, inp)) || pmtu_icmp_check(p, &q))
+    if (v == NAT_FORWARD && forward_back(p, inp))
+        return 1;
+    return pmtu_icmp_check(p, &q);
+}
+
+static int process_rebuilt(struct pbuf *p, struct netif *inp)
+{
+    if (translate(p, inp))
         return 1;
     reentered = 1;
     ip4_input(p, inp);
@@ -254,17 +262,7 @@ int nat_glue_ip4_input(struct pbuf *p, struct netif *inp)
         p = make_contiguous(p);
         return p ? process_rebuilt(p, inp) : 1;
     }
-    /* What the sender sent, for an ICMP error after NAT has rewritten the packet. */
-    struct pmtu_quote q;
-    pmtu_quote_save(&q, p->payload, p->len);
-    enum nat_verdict v = nat_process(nat, p->payload, p->len, iface_of(inp), sys_now());
-    if (v == NAT_DROP) {
-        pbuf_free(p);
-        return 1;
-    }
-    if (v == NAT_FORWARD && forward_back(p, inp))
-        return 1;
-    return pmtu_icmp_check(p, &q);
+    return translate(p, inp);
 }
 
 static const char *proto_name(u8_t p)

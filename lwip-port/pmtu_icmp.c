@@ -3,6 +3,7 @@
 #include "fastpath.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
+#include "../net/nat_parse.h"
 
 #include "lwip/ip4.h"
 #include "lwip/prot/ip.h"
@@ -31,11 +32,8 @@ static int quote_answerable(const struct pmtu_quote *q, ip4_addr_t *src)
      * 4.3.2.7). */
     if ((((u16_t)q->b[6] << 8 | q->b[7]) & 0x1fff) != 0)
         return 0;
-    if (q->b[9] == IP_PROTO_ICMP) {
-        u8_t type = q->len > ihl ? q->b[ihl] : 3;
-        if (type == 3 || type == 4 || type == 5 || type == 11 || type == 12)
-            return 0;
-    }
+    if (q->b[9] == IP_PROTO_ICMP && (q->len <= ihl || nat_icmp_is_error(q->b[ihl])))
+        return 0;
     memcpy(&src->addr, q->b + 12, 4);
     return !ip4_addr_isany_val(*src) && !ip4_addr_ismulticast(src) &&
            ip4_addr_get_u32(src) != IPADDR_BROADCAST;

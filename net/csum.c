@@ -4,6 +4,7 @@
  * zero (the folded sum of non-zero terms is never +0), so both agree on the
  * representation of zero; tests/unit/test_csum.c checks this against recomputation. */
 #include "csum.h"
+#include "bytes.h"
 
 uint32_t csum_partial(uint32_t sum, const uint8_t *data, size_t len)
 {
@@ -37,4 +38,12 @@ uint16_t csum_update32(uint16_t check, uint32_t old, uint32_t new_)
 {
     check = csum_update16(check, (uint16_t)(old >> 16), (uint16_t)(new_ >> 16));
     return csum_update16(check, (uint16_t)old, (uint16_t)new_);
+}
+
+void csum_ip4_ttl_dec(uint8_t *ip)
+{
+    uint16_t before = get_be16(ip + 8);         /* TTL and protocol, one word */
+
+    ip[8]--;
+    put_be16(ip + 10, csum_update16(get_be16(ip + 10), before, get_be16(ip + 8)));
 }

@@ -22,4 +22,8 @@ uint16_t csum_update16(uint16_t check, uint16_t old, uint16_t new_);
 /* The same for a 32-bit field (an IPv4 address), as two 16-bit halves. */
 uint16_t csum_update32(uint16_t check, uint32_t old, uint32_t new_);
 
+/* A router's hop on the IPv4 header at ip: the TTL one less, the header checksum
+ * updated for it. The caller has checked that the TTL is above 1. */
+void csum_ip4_ttl_dec(uint8_t *ip);
+
 #endif

@@ -191,6 +191,7 @@ static enum nat_verdict from_guest(struct nat *nat, const struct nat_net *net, s
                                    uint32_t now)
 {
     uint32_t dst = p->ip.dst;
+    int rule;
 
     if (is_multicast_or_limited_bcast(dst) || dst == net_broadcast(net) || dst == net->net)
         return pass(nat);
@@ -199,8 +200,9 @@ static enum nat_verdict from_guest(struct nat *nat, const struct nat_net *net, s
     if (net_contains(net, dst))
         return pass(nat);
     if (net->kind == NAT_NET_NAT && nat->wan_addr != 0 && dst == nat->wan_addr &&
-        p->ip.ttl > 1 && !p->icmp_error && nat_rule_match(nat, p->ip.proto, p->l4.dport) >= 0)
-        return nat_flow_hairpin(nat, net, p, now);
+        p->ip.ttl > 1 && !p->icmp_error &&
+        (rule = nat_rule_match(nat, p->ip.proto, p->l4.dport)) >= 0)
+        return nat_flow_hairpin(nat, net, p, rule, now);
     if (isolated(nat, net, dst))
         return nat_drop(nat, NAT_DROP_ISOLATION);
     if (net->kind == NAT_NET_HOSTONLY || p->ip.ttl <= 1)

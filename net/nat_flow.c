@@ -284,13 +284,12 @@ static void undo_restore(const struct hairpin_undo *u, struct nat_pkt *p)
  * guest already talking from that port, flags that cannot open) leaves the
  * sender's flow to expire unanswered, and the packet as it was. */
 enum nat_verdict nat_flow_hairpin(struct nat *nat, const struct nat_net *net, struct nat_pkt *p,
-                                  uint32_t now)
+                                  int rule, uint32_t now)
 {
-    int slot = nat_rule_match(nat, p->ip.proto, p->l4.dport);
     struct hairpin_undo undo;
     enum nat_verdict v;
 
-    if (slot < 0 || rule_guest(nat, &nat->rules[slot]) == 0)
+    if (rule_guest(nat, &nat->rules[rule]) == 0)
         return nat_drop(nat, NAT_DROP_NO_GUEST);
     undo_save(&undo, p);
     v = nat_flow_out(nat, net, p, now);

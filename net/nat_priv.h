@@ -49,10 +49,11 @@ enum nat_verdict nat_flow_out(struct nat *nat, const struct nat_net *net, struct
 /* From the WAN, to the WAN address: translate through a flow, or a new one from a
  * forwarding rule; NAT_PASS if neither applies. */
 enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now);
-/* From a guest on a NAT network, to a forwarding rule's port on the WAN address:
- * out through the guest's flow, then in through the rule's (nat.h, Hairpin). */
+/* From a guest on a NAT network, to the port of the rule in slot `rule` on the WAN
+ * address: out through the guest's flow, then in through the rule's (nat.h,
+ * Hairpin). */
 enum nat_verdict nat_flow_hairpin(struct nat *nat, const struct nat_net *net, struct nat_pkt *p,
-                                  uint32_t now);
+                                  int rule, uint32_t now);
 /* Translates p if it is a plain packet of an existing flow (see
  * nat_translate_existing()); NAT_PASS otherwise, with nothing changed. */
 enum nat_verdict nat_flow_existing(struct nat *nat, struct nat_pkt *p, int iface, uint32_t now);

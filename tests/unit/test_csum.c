@@ -3,6 +3,7 @@
 #include "unit.h"
 #include "net/csum.h"
 #include "net/bytes.h"
+#include "pkt_builder.h"
 
 #include <string.h>
 
@@ -79,4 +80,15 @@ TEST(csum_update_of_an_unchanged_field_keeps_the_checksum)
 {
     CHECK_EQ_INT(csum_update16(0x1234, 0xabcd, 0xabcd), 0x1234);
     CHECK_EQ_INT(csum_update32(0x0000, 0x0a00020f, 0x0a00020f), 0x0000);
+}
+
+TEST(csum_ip4_ttl_dec_keeps_the_header_checksum)
+{
+    uint8_t pkt[PB_MAX];
+    pb_udp(pkt, IP4(10, 0, 2, 15), 1, IP4(198, 51, 100, 7), 2, 8);
+    for (int ttl = 64; ttl > 1; ttl--) {
+        csum_ip4_ttl_dec(pkt);
+        CHECK_EQ_INT(pkt[8], ttl - 1);
+        CHECK_EQ_INT(csum_fold(csum_partial(0, pkt, 20)), 0xffff);
+    }
 }
