@@ -8,6 +8,7 @@
 #include "lwip/pbuf.h"
 
 #include <errno.h>
+#include <string.h>
 #include <stdio.h>
 
 static struct nic *nics[NIC_MAX];
@@ -41,8 +42,15 @@ struct nic *nic_get(unsigned index)
     return index < n_nics ? nics[index] : NULL;
 }
 
-/* Hands one frame's bytes, copied into a pool pbuf, to the layer above. */
-static void deliver_copy(struct nic *n, const uint8_t *data, uint32_t len)
+/* Bytes of a pool pbuf that a copy leaves as they were are zeroed up to this: lwIP
+ * quotes a fixed 28 bytes after the IP header in its own ICMP errors, and a short
+ * frame must not carry bytes of the frame the buffer held before into them. */
+#define RX_ZERO_TAIL (14 + 60 + 8)
+_Static_assert(PBUF_POOL_BUFSIZE >= RX_ZERO_TAIL, "a pool pbuf holds the zeroed tail");
+
+/* Hands one frame's bytes, copied into a pool pbuf with `flags` set, to the layer
+ * above. */
+static void deliver_copy(struct nic *n, const uint8_t *data, uint32_t len, uint8_t flags)
 {
     struct pbuf *p = len <= 0xffff ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL) : NULL;
     if (!p) {
@@ -50,12 +58,21 @@ static void deliver_copy(struct nic *n, const uint8_t *data, uint32_t len)
         return;
     }
     pbuf_take(p, data, (u16_t)len);
+    if (len < RX_ZERO_TAIL && p->len == len)
+        memset((uint8_t *)p->payload + len, 0, RX_ZERO_TAIL - len);
+    p->flags |= flags;
     n->rx(n, p);
 }
 
+struct deliver_ctx {
+    struct nic *n;
+    uint8_t flags;
+};
+
 static int deliver_segment(void *ctx, uint8_t *seg, size_t len)
 {
-    deliver_copy(ctx, seg, (uint32_t)len);
+    struct deliver_ctx *d = ctx;
+    deliver_copy(d->n, seg, (uint32_t)len, d->flags);
     return 0;
 }
 
@@ -65,42 +82,60 @@ static bool gso_is_tcp4(const struct offload *o)
 }
 
 /* Finishes a frame's offloads in software and passes the result on: each segment of
- * a GSO frame, or the frame with its checksum completed, to emit(n, bytes, len).
- * Counts the work on n; returns -1 (to be counted as an error by the caller) for a
- * frame that cannot be finished. */
+ * a GSO frame, or the frame with its checksum completed, to emit(ctx, bytes, len).
+ * Counts the work on n (the NIC doing it); returns -EINVAL (to be counted as an
+ * error by the caller) for a frame that cannot be finished. */
 static int finish_in_software(struct nic *n, struct nic_frame *f,
-                              int (*emit)(void *ctx, uint8_t *bytes, size_t len))
+                              int (*emit)(void *ctx, uint8_t *bytes, size_t len), void *ctx)
 {
     if (f->off.gso_type != OFFLOAD_GSO_NONE) {
         n->stats.sw_segmented++;
         if (!gso_is_tcp4(&f->off))
-            return -1;
+            return -EINVAL;
         return offload_tcp4_segment(f->data, f->len, &f->off, seg_scratch, sizeof seg_scratch,
-                                    emit, n) ? -1 : 0;
+                                    emit, ctx) ? -EINVAL : 0;
     }
     if (f->off.flags & OFFLOAD_NEEDS_CSUM) {
         n->stats.sw_csum++;
         if (offload_csum_complete(f->data, f->len, &f->off) != 0)
-            return -1;
+            return -EINVAL;
     }
-    return emit(n, f->data, f->len);
+    return emit(ctx, f->data, f->len);
 }
 
 /* lwIP sees only complete, MTU-sized frames with full checksums. */
 void nic_frame_to_lwip(struct nic *n, struct nic_frame *f)
 {
-    if (finish_in_software(n, f, deliver_segment))
+    struct deliver_ctx d = {n, f->pbuf_flags};
+    if (finish_in_software(n, f, deliver_segment, &d))
         n->stats.rx_errors++;
+}
+
+static struct offload_limits limits_of(const struct nic *n)
+{
+    return (struct offload_limits){
+        .mtu = n->mtu,
+        .gso_tcp4 = (n->caps & NIC_CAP_RX_TSO4) != 0,
+        .gso_ecn = (n->caps & NIC_CAP_RX_TSO4) != 0,
+    };
 }
 
 enum nic_rx_result nic_receive(struct nic *n, struct nic_frame *f)
 {
     n->stats.rx_packets++;
     n->stats.rx_bytes += f->len;
+    f->pbuf_flags = 0;
     if (f->off.gso_type != OFFLOAD_GSO_NONE)
         n->stats.rx_gso++;
     if (f->off.flags & OFFLOAD_NEEDS_CSUM)
         n->stats.rx_csum_partial++;
+    struct offload_limits lim = limits_of(n);
+    enum offload_check c = offload_rx_check(f->data, &f->len, &f->off, &lim);
+    n->stats.rx_offload[c]++;
+    if (c != OFFLOAD_CHECK_OK && c != OFFLOAD_CHECK_FINISHED) {
+        n->stats.rx_dropped++;
+        return NIC_RX_DONE;
+    }
     if (!n->admin_up || !n->rx) {
         n->stats.rx_dropped++;
         return NIC_RX_DONE;
@@ -118,18 +153,6 @@ enum nic_rx_result nic_receive(struct nic *n, struct nic_frame *f)
 void nic_frame_release(struct nic_frame *f)
 {
     f->owner->ops->rx_recycle(f->owner, f->buf);
-}
-
-void nic_input(struct nic *n, struct pbuf *p)
-{
-    n->stats.rx_packets++;
-    n->stats.rx_bytes += p->tot_len;
-    if (!n->admin_up || !n->rx) {
-        n->stats.rx_dropped++;
-        pbuf_free(p);
-        return;
-    }
-    n->rx(n, p);
 }
 
 void nic_set_link(struct nic *n, bool up)
@@ -214,7 +237,7 @@ enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f)
             n->stats.tx_gso++;
         return NIC_RX_LENT;
     }
-    if (finish_in_software(n, f, transmit_segment))
+    if (finish_in_software(n, f, transmit_segment, n))
         n->stats.tx_errors++;
     return NIC_RX_DONE;
 }

@@ -5,8 +5,9 @@
  * received frames to whoever attached above (the lwIP netif glue).
  *
  * Buffer ownership:
- *  - receive: the driver allocates a pbuf per frame and passes it to nic_input(),
- *    which always consumes it (delivers or frees).
+ *  - receive: the frame stays in the driver's receive buffer; nic_receive() says
+ *    whether the driver may reuse it at once or has lent it out (enum
+ *    nic_rx_result). lwIP gets copies.
  *  - transmit: nic_transmit() never takes ownership of the pbuf; the driver copies
  *    it (or takes its own reference) before returning. */
 #ifndef VMGATE_NIC_H
@@ -27,9 +28,13 @@ struct nic_frame {
     uint8_t *data;                    /* the Ethernet header */
     uint32_t len;
     uint16_t headroom;                /* writable bytes before data (for a TX header) */
-    struct offload off;               /* partial checksum / GSO facts */
+    struct offload off;               /* partial checksum / GSO facts; checked by
+                                         nic_receive() before anyone reads them */
     struct nic *owner;                /* the NIC whose receive buffer this is */
     void *buf;                        /* the buffer, as the owner knows it */
+    uint8_t pbuf_flags;               /* set on every pbuf lwIP gets of this frame:
+                                         what has been decided about it already
+                                         (lwip-port/pktmark.h) */
 };
 
 /* Offload capabilities a NIC negotiated with its device. */
@@ -77,6 +82,9 @@ struct nic_stats {
     uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
     uint64_t link_changes;
     uint64_t rx_gso, rx_csum_partial, tx_gso, tx_lent, sw_segmented, sw_csum;
+    /* Received frames by what offload_rx_check() found (net/offload.h); the
+     * refusals among them are also rx_dropped. */
+    uint64_t rx_offload[OFFLOAD_CHECKS];
 };
 
 struct nic {
@@ -108,16 +116,16 @@ unsigned nic_count(void);
 struct nic *nic_get(unsigned index);
 
 /* Called by drivers. */
-/* A received frame: through the fast path if any, else to lwIP (partial checksums
- * completed and GSO frames cut in software, since lwIP handles neither). */
+/* A received frame: its offload facts checked against the frame and n's
+ * negotiated offloads (a frame whose facts are refused is dropped and counted),
+ * then through the fast path if any, else to lwIP (partial checksums completed
+ * and GSO frames cut in software, since lwIP handles neither). */
 enum nic_rx_result nic_receive(struct nic *n, struct nic_frame *f);
 /* Copies a received frame into lwIP (as nic_receive does when no fast path takes
  * it): for a fast path that decides late. */
 void nic_frame_to_lwip(struct nic *n, struct nic_frame *f);
 /* A lent frame has been sent (or dropped): its buffer goes back to its owner. */
 void nic_frame_release(struct nic_frame *f);
-/* Delivers one frame already in a pbuf (consumes it). */
-void nic_input(struct nic *n, struct pbuf *p);
 void nic_set_link(struct nic *n, bool up);
 
 /* Called by the layers above. */

@@ -18,7 +18,6 @@
 #define VIRTIO_STATUS_FAILED       0x80
 
 /* Transport feature bits (6). */
-#define VIRTIO_F_RING_EVENT_IDX    29
 #define VIRTIO_F_VERSION_1         32
 
 /* ISR status bits (4.1.4.5). */
@@ -109,6 +108,5 @@ void virtq_kick(struct virtq *q);
 /* The next used buffer's cookie and written length; NULL when none. Frees its
  * descriptors. */
 void *virtq_get_used(struct virtq *q, uint32_t *len);
-bool virtq_has_used(const struct virtq *q);
 
 #endif

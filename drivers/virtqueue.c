@@ -27,11 +27,6 @@ int virtq_add_buf(struct virtq *q, uint64_t addr, uint32_t len, bool write, void
     return 0;
 }
 
-bool virtq_has_used(const struct virtq *q)
-{
-    return q->used->idx != q->last_used;
-}
-
 void *virtq_get_used(struct virtq *q, uint32_t *len)
 {
     if (q->used->idx == q->last_used)

@@ -10,6 +10,9 @@
 #include "alias.h"
 #include "../net/bytes.h"
 #include "../net/csum.h"
+#include "../kernel/console.h"
+#include "../kernel/shell.h"
+#include "pktmark.h"
 
 #include "lwip/prot/ethernet.h"
 #include "lwip/prot/etharp.h"
@@ -20,6 +23,7 @@
 #include "lwip/stats.h"
 #include "netif/ethernet.h"
 
+#include <errno.h>
 #include <string.h>
 
 struct alias {
@@ -32,18 +36,20 @@ struct alias {
 
 static struct alias aliases[ALIAS_MAX];
 static unsigned n_aliases;
-unsigned long alias_drops;
-/* The alias the packet being input was sent to: set by the rewrite below, cleared
- * as every next packet enters alias_ip4_input(). */
-static bool input_via_alias;
-static ip4_addr_t input_alias_addr;
+/* Packets to an alias that no service takes (not an echo request, not its port),
+ * or that come in pieces (a fragment, a header and payload in two pbufs). */
+static unsigned long long alias_drops;
 
 static err_t alias_output(struct netif *nif, struct pbuf *p, const ip4_addr_t *next_hop);
 
 int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port, u16_t tcp_port)
 {
     if (n_aliases == ALIAS_MAX)
-        return -1;
+        return -ENOSPC;
+    /* A service asks "was this for my alias" by netif and port (alias_packet_was_for). */
+    for (unsigned i = 0; i < n_aliases; i++)
+        if (aliases[i].nif == nif && udp_port && aliases[i].udp_port == udp_port)
+            return -EEXIST;
     struct alias *a = &aliases[n_aliases];
     a->nif = nif;
     a->addr = *addr;
@@ -54,25 +60,12 @@ int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port, u16_t t
         /* One wrapper per netif, even with several aliases on it. */
         for (unsigned i = 0; i < n_aliases; i++)
             if (aliases[i].nif == nif && aliases[i].output)
-                return -1;
+                return -EEXIST;
         a->output = nif->output;
         nif->output = alias_output;
     }
     n_aliases++;
     return 0;
-}
-
-void alias_remove_all(struct netif *nif)
-{
-    for (unsigned i = 0; i < n_aliases;) {
-        if (aliases[i].nif == nif) {
-            if (aliases[i].output)
-                nif->output = aliases[i].output;
-            aliases[i] = aliases[--n_aliases];
-        } else {
-            i++;
-        }
-    }
 }
 
 /* Rewrites addr (4 bytes at ip + at) from old to new, updating the IP header's
@@ -198,8 +191,7 @@ static void answer_echo(struct pbuf *p, struct netif *inp, u8_t *ip, u16_t hlen,
 
 int alias_ip4_input(struct pbuf *p, struct netif *inp)
 {
-    input_via_alias = false;
-    if (!n_aliases || p->len < IP_HLEN)
+    if (!n_aliases)
         return 0;
     u8_t *ip = p->payload;
     u32_t dst;
@@ -210,9 +202,9 @@ int alias_ip4_input(struct pbuf *p, struct netif *inp)
     u16_t hlen = (u16_t)((ip[0] & 0x0f) * 4);
     u16_t tot = get_be16(ip + 2);
     u16_t frag = get_be16(ip + 6);
-    /* Only whole, well-formed datagrams: an alias serves small requests. */
-    if ((ip[0] >> 4) != 4 || hlen < IP_HLEN || tot < hlen || tot > p->len || (frag & 0x3fff) ||
-        csum_fold(csum_partial(0, ip, hlen)) != 0xffff)
+    /* The hook checked the header. Only whole datagrams in one pbuf: an alias
+     * serves small requests. */
+    if (tot > p->len || (frag & 0x3fff))
         goto drop;
     u8_t proto = ip[9];
     u8_t *l4 = ip + hlen;
@@ -226,8 +218,7 @@ int alias_ip4_input(struct pbuf *p, struct netif *inp)
                get_be16(l4 + 2) == a->tcp_port;
     if (udp || tcp) {
         rewrite_addr(ip, 16, ip4_addr_get_u32(netif_ip4_addr(inp)), l4, udp ? 6 : 16, udp);
-        input_via_alias = true;
-        input_alias_addr = a->addr;
+        pkt_mark_set(p, PKT_MARK_ALIAS);
         return 0;
     }
 drop:
@@ -237,12 +228,21 @@ drop:
     return 1;
 }
 
-/* Contract in alias.h. */
-bool alias_input_was_for_alias(ip4_addr_t *addr)
+/* Contract in alias.h. The mark says "to an alias"; which one is the netif's
+ * alias for that port, since two aliases on one netif never share a UDP port
+ * (alias_add refuses it). */
+bool alias_packet_was_for(const struct pbuf *p, const struct netif *nif, u16_t udp_port,
+                          ip4_addr_t *addr)
 {
-    if (input_via_alias && addr)
-        *addr = input_alias_addr;
-    return input_via_alias;
+    if (pkt_mark(p) != PKT_MARK_ALIAS)
+        return false;
+    for (unsigned i = 0; i < n_aliases; i++)
+        if (aliases[i].nif == nif && aliases[i].udp_port == udp_port) {
+            if (addr)
+                *addr = aliases[i].addr;
+            return true;
+        }
+    return false;
 }
 
 bool alias_is_address(u32_t addr)
@@ -252,3 +252,16 @@ bool alias_is_address(u32_t addr)
             return true;
     return false;
 }
+
+static void cmd_alias(int argc, char **argv)
+{
+    for (unsigned i = 0; i < n_aliases; i++) {
+        char a[16];
+        ip4addr_ntoa_r(&aliases[i].addr, a, sizeof a);
+        kprintf("alias %s on %c%c: udp %u tcp %u\n", a, aliases[i].nif->name[0],
+                aliases[i].nif->name[1], aliases[i].udp_port, aliases[i].tcp_port);
+    }
+    kprintf("alias: %u aliases; dropped %llu (not an echo request nor a service's port, "
+            "or in pieces)\n", n_aliases, alias_drops);
+}
+SHELL_COMMAND("alias", "service aliases (the DNS relay's .3) and what they dropped", cmd_alias);

@@ -18,18 +18,18 @@
  * segments from the netif's address and that port leave from addr (at most one
  * alias with a TCP port per netif; call after the netif's output is set). */
 int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port, u16_t tcp_port);
-void alias_remove_all(struct netif *nif);
 /* netif->input for netifs that may carry aliases: answers ARP for them, passes the
  * rest to ethernet_input. */
 err_t alias_netif_input(struct pbuf *p, struct netif *nif);
 /* From the IPv4 input hook: handles packets addressed to an alias. Returns 1 if it
  * consumed (and freed) p, 0 to let lwIP carry on (with the destination rewritten). */
 int alias_ip4_input(struct pbuf *p, struct netif *inp);
-/* Whether the IPv4 packet lwIP is handling now was sent to an alias (stored in
- * *addr if addr is not NULL) before alias_ip4_input() rewrote its destination.
- * For a service's receive callback, which runs while lwIP handles the packet: the
- * rewrite makes "to .3" and "to .2" look alike there. */
-bool alias_input_was_for_alias(ip4_addr_t *addr);
+/* Whether p, received on nif, was sent to nif's alias for udp_port (stored in *addr
+ * if addr is not NULL) before alias_ip4_input() rewrote its destination: the
+ * packet carries the mark (pktmark.h). For a service's receive callback, where
+ * the rewrite makes "to .3" and "to .2" look alike. */
+bool alias_packet_was_for(const struct pbuf *p, const struct netif *nif, u16_t udp_port,
+                          ip4_addr_t *addr);
 /* Is addr (network byte order) one of the aliases, on any netif? */
 bool alias_is_address(u32_t addr);
 

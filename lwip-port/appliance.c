@@ -10,6 +10,7 @@
 #include "fastpath.h"
 #include "dhcps_glue.h"
 #include "../drivers/nic.h"
+#include "../net/ip4.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 
@@ -40,11 +41,6 @@ static ip4_addr_t ip4(uint32_t host_order)
     return a;
 }
 
-static uint32_t prefix_mask(uint8_t prefix)
-{
-    return prefix ? 0xffffffffu << (32 - prefix) : 0;
-}
-
 /* Announces address changes, so operators and tests see when the WAN is up. */
 static void status_changed(struct netif *nif)
 {
@@ -71,7 +67,7 @@ static void wan_status_changed(struct netif *nif)
 static void setup_wan(struct nic *n, const struct cfg_nic *c)
 {
     ip4_addr_t addr = ip4(c->dhcp_client ? 0 : c->addr);
-    ip4_addr_t mask = ip4(c->dhcp_client ? 0 : prefix_mask(c->prefix));
+    ip4_addr_t mask = ip4(c->dhcp_client ? 0 : ip4_prefix_mask(c->prefix));
     ip4_addr_t gw = ip4(c->dhcp_client ? 0 : c->gw);
     struct netif *nif = nicif_add(n, &addr, &mask, &gw);
     if (!nif) {
@@ -105,7 +101,7 @@ static void start_dhcp_server(struct nic *n, struct netif *nif, const struct cfg
 static struct netif *add_internal_netif(struct nic *n, uint32_t self, uint8_t prefix)
 {
     ip4_addr_t addr = ip4(self);
-    ip4_addr_t mask = ip4(prefix_mask(prefix));
+    ip4_addr_t mask = ip4(ip4_prefix_mask(prefix));
     ip4_addr_t gw = ip4(0);
     struct netif *nif = nicif_add(n, &addr, &mask, &gw);
     if (!nif) {
@@ -144,7 +140,7 @@ static void setup_natnet(const struct cfg_natnet *nn)
     if (n == 0)
         return;                                 /* declared, but no NIC joins it */
     ip4_addr_t addr = ip4(nn->net + 2);
-    ip4_addr_t mask = ip4(prefix_mask(nn->prefix));
+    ip4_addr_t mask = ip4(ip4_prefix_mask(nn->prefix));
     struct netif *br = bridge_create(nn->name, ports, n, &addr, &mask);
     if (!br)
         return;
@@ -167,7 +163,7 @@ static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
     struct netif *nif = add_internal_netif(n, c->addr, c->prefix);
     if (!nif)
         return;
-    nat_glue_add_net(nif, NAT_NET_HOSTONLY, c->addr & prefix_mask(c->prefix), c->prefix, c->addr);
+    nat_glue_add_net(nif, NAT_NET_HOSTONLY, c->addr & ip4_prefix_mask(c->prefix), c->prefix, c->addr);
     dnsrelay_glue_attach(nif, 0);
     status_changed(nif);
     start_dhcp_server(n, nif, c);
@@ -280,11 +276,6 @@ int appliance_poll(void)
     int work = nic_poll_all(64);
     sys_check_timeouts();
     return work;
-}
-
-const struct vmgate_config *appliance_config(void)
-{
-    return &cfg;
 }
 
 static void cmd_config(int argc, char **argv)

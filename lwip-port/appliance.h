@@ -9,6 +9,5 @@ void appliance_init(const struct boot_info *bi);
 /* One pass of the network: poll the NICs, run lwIP's timers. Returns nonzero if
  * there was work (so the caller should not halt). */
 int appliance_poll(void);
-const struct vmgate_config *appliance_config(void);
 
 #endif

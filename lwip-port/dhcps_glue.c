@@ -6,6 +6,7 @@
 #include "dhcps_glue.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
+#include "../net/ip4.h"
 
 #include "lwip/ip.h"
 #include "lwip/pbuf.h"
@@ -58,11 +59,6 @@ static struct glue_server *server_of_iface(int iface)
     return NULL;
 }
 
-static uint32_t prefix_mask(uint8_t prefix)
-{
-    return prefix ? 0xffffffffu << (32 - prefix) : 0;
-}
-
 /* The server's configuration for a NIC: VirtualBox's layouts, with the lease time,
  * domain and pool of `dhcp nicN|NATNETWORK ...` (config_finalize checked the pool). */
 static int fill_config(struct dhcps_config *d, const struct cfg_nic *n,
@@ -70,7 +66,7 @@ static int fill_config(struct dhcps_config *d, const struct cfg_nic *n,
 {
     memset(d, 0, sizeof *d);
     d->prefix = n->prefix;
-    d->net = n->addr & prefix_mask(n->prefix);
+    d->net = n->addr & ip4_prefix_mask(n->prefix);
     switch (n->role) {
     case CFG_NIC_NAT:
     case CFG_NIC_NATNET:                        /* config_finalize copied the network in */

@@ -107,14 +107,14 @@ static struct dns_iface *iface_find(const struct netif *nif)
 }
 
 /* Whether a datagram that arrived on di was sent to the relay's address there. On
- * a NAT network that is the .3 alias (lwIP sees the rewritten destination, the
- * alias module remembers the original); elsewhere vmgate's own unicast address,
+ * a NAT network that is the .3 alias (lwIP sees the rewritten destination; the
+ * packet carries the alias's mark); elsewhere vmgate's own unicast address,
  * not a broadcast. */
-static bool sent_to_relay(const struct dns_iface *di)
+static bool sent_to_relay(const struct dns_iface *di, const struct pbuf *p)
 {
     if (di->nat) {
         ip4_addr_t was;
-        return alias_input_was_for_alias(&was) && ip4_addr_cmp(&was, &di->serve);
+        return alias_packet_was_for(p, di->nif, DNSRELAY_PORT, &was) && ip4_addr_cmp(&was, &di->serve);
     }
     return ip4_addr_cmp(ip4_current_dest_addr(), netif_ip4_addr(di->nif));
 }
@@ -140,7 +140,7 @@ static void guest_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
     struct dns_iface *di = iface_find(ip_current_input_netif());
     if (!di) {
         g.count.not_served++;
-    } else if (!sent_to_relay(di)) {
+    } else if (!sent_to_relay(di, p)) {
         g.count.wrong_address++;
     } else if (!source_on_link(di, ip_2_ip4(addr))) {
         g.count.foreign_source++;

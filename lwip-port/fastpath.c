@@ -21,8 +21,10 @@
 #include "alias.h"
 #include "nat_glue.h"
 #include "pmtu_icmp.h"
+#include "pktmark.h"
 #include "../net/bytes.h"
 #include "../net/csum.h"
+#include "../net/ip4.h"
 #include "../net/nat.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
@@ -59,38 +61,31 @@ int vmgate_ip4_is_local_or_group(u32_t dst_n)
     return alias_is_address(dst_n);
 }
 
-/* Does the frame carry a partial TCP/UDP checksum, for the device to complete? */
-static bool csum_partial_l4(const struct nic_frame *f, const u8_t *ip, size_t ihl)
-{
-    return (f->off.flags & OFFLOAD_NEEDS_CSUM) && (ip[9] == 6 || ip[9] == 17) &&
-           f->off.csum_start == ETH_HLEN + ihl;
-}
-
 static enum nic_rx_result to_lwip(struct nic *n, struct nic_frame *f, int seen_by_nat,
                                   enum nat_verdict v)
 {
     fastpath_stats.to_lwip++;
-    nat_glue_bypass(seen_by_nat, v);
+    f->pbuf_flags = !seen_by_nat ? PKT_MARK_NONE
+                    : v == NAT_FORWARD ? PKT_MARK_NAT_BACK : PKT_MARK_NAT_DONE;
     nic_frame_to_lwip(n, f);
-    nat_glue_bypass(0, NAT_PASS);
     return NIC_RX_DONE;
 }
 
 enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *handled)
 {
     struct netif *in = nicif_of(n);
-    if (!in || ip4_addr_isany_val(*netif_ip4_addr(in)) || f->len < ETH_HLEN + IP_HLEN)
+    if (!in || ip4_addr_isany_val(*netif_ip4_addr(in)) || f->len < ETH_HLEN)
         return NIC_RX_DONE;
     u8_t *eth = f->data, *ip = eth + ETH_HLEN;
     if (get_be16(eth + 12) != ETHTYPE_IP || memcmp(eth, in->hwaddr, ETH_HWADDR_LEN) != 0)
         return NIC_RX_DONE;
-    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    u16_t iplen = get_be16(ip + 2);
-    if ((ip[0] >> 4) != 4 || ihl < IP_HLEN || iplen < ihl || iplen > f->len - ETH_HLEN ||
-        (get_be16(ip + 6) & 0x3fff) || ip[8] <= 1 || csum_fold(csum_partial(0, ip, ihl)) != 0xffff) {
+    struct ip4_hdr_info h;
+    if (ip4_check(ip, f->len - ETH_HLEN, f->len - ETH_HLEN, &h) != IP4_OK ||
+        (h.frag & IP4_FRAG_MASK) || h.ttl <= 1) {
         fastpath_stats.not_taken++;
         return NIC_RX_DONE;
     }
+    u16_t iplen = (u16_t)h.tot_len;
 
     *handled = true;
     /* A frame some next link may be too small for, with DF: what the sender sent is
@@ -98,11 +93,13 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
      * known. NAT changes neither its size nor DF. */
     size_t wire = pmtu_wire_len(ip, iplen, &f->off);
     bool may_refuse = pmtu_must_refuse(ip, wire, smallest_mtu);
-    struct pmtu_quote quote;
+    struct icmp_quote quote;
     if (may_refuse)
-        pmtu_quote_save(&quote, ip, iplen);
+        icmp_quote_save(&quote, ip, iplen);
     int seen = nat_glue_handles(in);
-    unsigned flags = csum_partial_l4(f, ip, ihl) ? NAT_CSUM_PARTIAL : 0;
+    /* nic_receive() left a checksum partial only at the TCP/UDP checksum of a whole
+     * IPv4 packet (offload_rx_check). */
+    unsigned flags = (f->off.flags & OFFLOAD_NEEDS_CSUM) ? NAT_CSUM_PARTIAL : 0;
     enum nat_verdict v = seen ? nat_process_ex(nat_glue_engine(), ip, iplen, in->num, sys_now(), flags)
                               : NAT_PASS;
     if (v == NAT_DROP) {

@@ -9,6 +9,8 @@
 #include "../kernel/shell.h"
 #include "../net/csum.h"
 #include "pmtu_icmp.h"
+#include "pktmark.h"
+#include "ttl_icmp.h"
 
 #include "lwip/ip4.h"
 #include "lwip/ip4_frag.h"
@@ -165,28 +167,6 @@ static struct pbuf *make_contiguous(struct pbuf *p)
     return q;
 }
 
-/* Translates a packet NAT had to rebuild (reassembled or made contiguous) and feeds
- * it to lwIP again; the flag keeps the hook from translating it twice. */
-static int reentered;
-static int bypass;
-static enum nat_verdict bypass_verdict;
-
-void nat_glue_bypass(int seen, enum nat_verdict verdict)
-{
-    bypass = seen;
-    bypass_verdict = verdict;
-}
-
-int nat_glue_is_wan(const struct netif *nif)
-{
-    return nif == wan;
-}
-
-u32_t nat_glue_wan_addr(void)
-{
-    return wan_addr;
-}
-
 /* A translated packet that must leave by the interface it came in on: a hairpin
  * between two guests of one network (net/nat.h, Hairpin), the only translation
  * that does this. lwIP's forwarding never sends a packet back out of its incoming
@@ -208,38 +188,51 @@ static int forward_back(struct pbuf *p, struct netif *inp)
 }
 
 /* NAT on a whole packet in one pbuf, and what must follow it here rather than in
- * lwIP: a hairpin back out of inp, a packet too big for its next link. Returns 1
- * if it took the packet (freed or sent), 0 if it is lwIP's now. */
+ * lwIP: Time Exceeded and "fragmentation needed", which quote the packet as it
+ * arrived, and a hairpin back out of inp. Returns 1 if it took the packet (freed
+ * or sent), 0 if it is lwIP's now. */
 static int translate(struct pbuf *p, struct netif *inp)
 {
     /* What the sender sent, for an ICMP error after NAT has rewritten the packet. */
-    struct pmtu_quote q;
-    pmtu_quote_save(&q, p->payload, p->len);
+    struct icmp_quote q;
+    icmp_quote_save(&q, p->payload, p->len);
     enum nat_verdict v = nat_process(nat, p->payload, p->len, iface_of(inp), sys_now());
     if (v == NAT_DROP) {
         pbuf_free(p);
         return 1;
     }
+    if (ttl_icmp_answer(p, inp, &q))
+        return 1;
     if (v == NAT_FORWARD && forward_back(p, inp))
         return 1;
     return pmtu_icmp_check(p, &q);
 }
 
+/* A packet NAT had to rebuild (reassembled, or made contiguous) is translated and
+ * fed to lwIP again, marked so that the hook does not translate it twice. */
 static int process_rebuilt(struct pbuf *p, struct netif *inp)
 {
     if (translate(p, inp))
         return 1;
-    reentered = 1;
+    pkt_mark_set(p, PKT_MARK_NAT_DONE);
     ip4_input(p, inp);
-    reentered = 0;
     return 1;
 }
 
+/* Contract in nat_glue.h. The hook has checked p's header and trimmed p to its
+ * total length (hooks.c), so reassembly and NAT see only what arrived. */
 int nat_glue_ip4_input(struct pbuf *p, struct netif *inp)
 {
-    if (bypass)
-        return bypass_verdict == NAT_FORWARD && p->len >= IP_HLEN ? forward_back(p, inp) : 0;
-    if (!nat || reentered || !nat_glue_handles(inp) || p->len < IP_HLEN)
+    switch (pkt_mark(p)) {
+    case PKT_MARK_NAT_BACK:
+        return forward_back(p, inp);
+    case PKT_MARK_NAT_DONE:
+    case PKT_MARK_ALIAS:
+        return 0;
+    default:
+        break;
+    }
+    if (!nat || !nat_glue_handles(inp))
         return 0;
     struct ip_hdr *iph = p->payload;
     /* Fragments of traffic NAT handles are reassembled first. From the WAN only
@@ -248,10 +241,6 @@ int nat_glue_ip4_input(struct pbuf *p, struct netif *inp)
     if (IPH_OFFSET(iph) & PP_HTONS(IP_OFFMASK | IP_MF)) {
         if (inp == wan && ip4_addr_get_u32(&iph->dest) != lwip_htonl(wan_addr))
             return 0;
-        /* ip4_reass wants the packet trimmed to its IP length. */
-        u16_t iplen = lwip_ntohs(IPH_LEN(iph));
-        if (iplen < p->tot_len)
-            pbuf_realloc(p, iplen);
         p = ip4_reass(p);
         if (!p)
             return 1;                           /* kept (or dropped) by reassembly */

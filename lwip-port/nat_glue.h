@@ -17,19 +17,15 @@ void nat_glue_add_net(struct netif *nif, enum nat_net_kind kind, u32_t net_host,
 int nat_glue_add_rule(const struct cfg_natpf *r, struct netif *nif);
 /* Guest addresses for rules without one (the DHCP server answers). */
 void nat_glue_set_guest_resolver(u32_t (*fn)(void *ctx, int iface), void *ctx);
-/* From LWIP_HOOK_IP4_INPUT: 1 if the packet was consumed (freed), 0 to carry on. */
+/* From LWIP_HOOK_IP4_INPUT, after the hook checked the header and trimmed p to its
+ * total length: NAT, reassembly first for fragments NAT handles, and what follows
+ * NAT (hairpin, Time Exceeded, path MTU); p's mark (pktmark.h) says what has been
+ * done already. 1 if the packet was consumed (freed or sent), 0 to carry on. */
 int nat_glue_ip4_input(struct pbuf *p, struct netif *inp);
 struct nat *nat_glue_engine(void);
 /* The WAN netif's status changed (address from DHCP, ...). */
 void nat_glue_wan_changed(struct netif *nif);
-/* For the fast path: is NAT in charge of packets arriving on nif; is nif the WAN;
- * the WAN's address (host order); and, while set, the input hook leaves packets
- * alone (the fast path has already put them through the engine). */
+/* For the fast path: is NAT in charge of packets arriving on nif. */
 int nat_glue_handles(const struct netif *nif);
-int nat_glue_is_wan(const struct netif *nif);
-u32_t nat_glue_wan_addr(void);
-/* Set while the fast path hands lwIP a frame the engine has already seen (seen),
- * with the engine's verdict on it; cleared with (0, NAT_PASS). */
-void nat_glue_bypass(int seen, enum nat_verdict verdict);
 
 #endif

@@ -1,75 +1,20 @@
 /* Contract in pmtu_icmp.h. */
 #include "pmtu_icmp.h"
 #include "fastpath.h"
+#include "icmp_err.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
-#include "../net/nat_parse.h"
 
 #include "lwip/ip4.h"
-#include "lwip/prot/ip.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/stats.h"
-#include "lwip/sys.h"
 
-#include <string.h>
-
-/* RFC 1812 4.3.2.8: a router limits the ICMP errors it sends. A sender learns from
- * the first one; a window of packets in flight draws a few dozen. */
-#define PMTU_ICMP_PER_SEC 200
-
-static struct {
-    unsigned long long sent, limited, ignored;
-    u32_t window_start;
-    unsigned in_window;
-} pm;
-
-static int quote_answerable(const struct pmtu_quote *q, ip4_addr_t *src)
+void pmtu_icmp_send(const struct icmp_quote *q, u16_t mtu)
 {
-    if (q->len < IP_HLEN)
-        return 0;
-    size_t ihl = (size_t)(q->b[0] & 0x0f) * 4;
-    /* Never an error about an ICMP error, nor about a later fragment (RFC 1812
-     * 4.3.2.7). */
-    if ((((u16_t)q->b[6] << 8 | q->b[7]) & 0x1fff) != 0)
-        return 0;
-    if (q->b[9] == IP_PROTO_ICMP && (q->len <= ihl || nat_icmp_is_error(q->b[ihl])))
-        return 0;
-    memcpy(&src->addr, q->b + 12, 4);
-    return !ip4_addr_isany_val(*src) && !ip4_addr_ismulticast(src) &&
-           ip4_addr_get_u32(src) != IPADDR_BROADCAST;
+    icmp_err_send(ICMP_ERR_FRAG_NEEDED, mtu, q);
 }
 
-void pmtu_icmp_send(const struct pmtu_quote *q, u16_t mtu)
-{
-    ip4_addr_t to;
-    if (!quote_answerable(q, &to)) {
-        pm.ignored++;
-        return;
-    }
-    struct netif *out = ip4_route(&to);
-    if (!out || ip4_addr_isbroadcast(&to, out))
-        return;
-    u32_t now = sys_now();
-    if (now - pm.window_start >= 1000) {
-        pm.window_start = now;
-        pm.in_window = 0;
-    }
-    if (pm.in_window >= PMTU_ICMP_PER_SEC) {
-        pm.limited++;
-        return;
-    }
-    struct pbuf *m = pbuf_alloc(PBUF_IP, (u16_t)(8 + q->len), PBUF_RAM);
-    if (!m)
-        return;
-    pmtu_frag_needed(m->payload, mtu, q);
-    pm.in_window++;
-    pm.sent++;
-    ICMP_STATS_INC(icmp.xmit);
-    ip4_output_if(m, netif_ip4_addr(out), &to, ICMP_TTL, 0, IP_PROTO_ICMP, out);
-    pbuf_free(m);
-}
-
-int pmtu_icmp_check(struct pbuf *p, const struct pmtu_quote *q)
+int pmtu_icmp_check(struct pbuf *p, const struct icmp_quote *q)
 {
     if (p->len < IP_HLEN)
         return 0;
@@ -90,8 +35,7 @@ int pmtu_icmp_check(struct pbuf *p, const struct pmtu_quote *q)
 
 static void cmd_pmtu(int argc, char **argv)
 {
-    kprintf("pmtu: fragmentation-needed sent %llu, rate-limited %llu, not answered %llu "
-            "(ICMP errors, later fragments); limit %d/s\n", pm.sent, pm.limited, pm.ignored,
-            PMTU_ICMP_PER_SEC);
+    kprintf("pmtu: fragmentation-needed sent %llu (all ICMP errors: 'icmp')\n",
+            icmp_err_stats.sent[ICMP_ERR_FRAG_NEEDED]);
 }
 SHELL_COMMAND("pmtu", "path MTU discovery: fragmentation-needed messages sent", cmd_pmtu);

@@ -60,9 +60,9 @@ static bool check_nat_net(struct cfg_stmt *s, uint32_t net, uint8_t prefix)
 
     if (prefix < 8 || prefix > 27)
         return cfg_fail(s, "NAT network prefix must be 8..27");
-    if (net & ~cfg_mask(prefix))
+    if (net & ~ip4_prefix_mask(prefix))
         return cfg_fail(s, "%s/%u is not a network address (%s/%u is)", cfg_ip4_str(net, a),
-                        prefix, cfg_ip4_str(net & cfg_mask(prefix), b), prefix);
+                        prefix, cfg_ip4_str(net & ip4_prefix_mask(prefix), b), prefix);
     if (!cfg_is_host_addr(net))
         return cfg_fail(s, "%s/%u is not a unicast network", cfg_ip4_str(net, a), prefix);
     return true;
@@ -73,13 +73,13 @@ static bool check_nat_net(struct cfg_stmt *s, uint32_t net, uint8_t prefix)
 static bool check_own_addr(struct cfg_stmt *s, uint32_t addr, uint8_t prefix)
 {
     char a[16];
-    uint32_t host = addr & ~cfg_mask(prefix);
+    uint32_t host = addr & ~ip4_prefix_mask(prefix);
 
     if (!cfg_is_host_addr(addr))
         return cfg_fail(s, "%s is not a unicast host address", cfg_ip4_str(addr, a));
     if (prefix <= 30 && host == 0)
         return cfg_fail(s, "%s is the network address of its /%u", cfg_ip4_str(addr, a), prefix);
-    if (prefix <= 30 && host == ~cfg_mask(prefix))
+    if (prefix <= 30 && host == ~ip4_prefix_mask(prefix))
         return cfg_fail(s, "%s is the broadcast address of its /%u", cfg_ip4_str(addr, a), prefix);
     return true;
 }

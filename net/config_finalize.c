@@ -56,7 +56,7 @@ static void report_dhcp_opts(const struct report *r, const struct cfg_dhcp_opts 
 static bool pool_ok(const struct cfg_dhcp_opts *d, uint32_t net, uint8_t prefix, char *why,
                     size_t len)
 {
-    uint32_t bcast = net | ~cfg_mask(prefix);
+    uint32_t bcast = net | ~ip4_prefix_mask(prefix);
     char a[16];
 
     if (!d->pool_first && !d->pool_last)
@@ -183,7 +183,7 @@ static bool nic_network(const struct cfg_nic *n, uint32_t *net, uint8_t *prefix)
         return false;
     }
     *prefix = n->prefix;
-    *net = n->addr & cfg_mask(n->prefix);
+    *net = n->addr & ip4_prefix_mask(n->prefix);
     return true;
 }
 
@@ -294,15 +294,15 @@ static void number_default_nats(struct vmgate_config *c, unsigned n_nics, const 
 static bool guest_addr_ok(const struct cfg_nic *n, unsigned i, uint32_t ip, char *why, size_t len)
 {
     char a[16], b[16];
-    uint32_t host = ip & ~cfg_mask(n->prefix);
-    uint32_t net = n->addr & cfg_mask(n->prefix);
+    uint32_t host = ip & ~ip4_prefix_mask(n->prefix);
+    uint32_t net = n->addr & ip4_prefix_mask(n->prefix);
 
     if (!cfg_in_net(ip, net, n->prefix)) {
         snprintf(why, len, "%s is not in nic%u's network %s/%u", cfg_ip4_str(ip, a), i,
                  cfg_ip4_str(net, b), n->prefix);
         return false;
     }
-    if (host == 0 || host == ~cfg_mask(n->prefix)) {
+    if (host == 0 || host == ~ip4_prefix_mask(n->prefix)) {
         snprintf(why, len, "%s is the network or broadcast address of nic%u's network",
                  cfg_ip4_str(ip, a), i);
         return false;
@@ -441,7 +441,7 @@ static void check_nic_dhcp(struct vmgate_config *c, unsigned n_nics, const struc
             continue;
         }
         if (nic_network(n, &net, &prefix))
-            check_pool(&n->dhcp, owner, net & cfg_mask(prefix), prefix, r);
+            check_pool(&n->dhcp, owner, net & ip4_prefix_mask(prefix), prefix, r);
     }
 }
 

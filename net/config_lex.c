@@ -258,14 +258,9 @@ bool cfg_scan_nic(struct cfg_stmt *s, const char *w, int *nic)
     return true;
 }
 
-uint32_t cfg_mask(uint8_t prefix)
-{
-    return prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
-}
-
 bool cfg_in_net(uint32_t a, uint32_t net, uint8_t prefix)
 {
-    return ((a ^ net) & cfg_mask(prefix)) == 0;
+    return ((a ^ net) & ip4_prefix_mask(prefix)) == 0;
 }
 
 /* Two prefixes overlap exactly when one contains the other: compare under the

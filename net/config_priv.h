@@ -4,6 +4,7 @@
 #define VMGATE_CONFIG_PRIV_H
 
 #include "config.h"
+#include "ip4.h"
 
 /* Room for a reason ("bad address '...'"): tokens quoted in reasons are cut to
  * CFG_QUOTE_MAX characters so that the reason itself always fits. */
@@ -56,7 +57,6 @@ bool cfg_is_nic_word(const char *w);
 
 /* --- address arithmetic (config_lex.c) --- */
 
-uint32_t cfg_mask(uint8_t prefix);
 bool cfg_in_net(uint32_t a, uint32_t net, uint8_t prefix);
 bool cfg_nets_overlap(uint32_t n1, uint8_t p1, uint32_t n2, uint8_t p2);
 /* An address a host may have: not in 0/8, 127/8, or 224/3 (multicast, reserved,

@@ -2,6 +2,7 @@
  * decides what each packet is (nat.h states it in full), expiry and the console's
  * view. Translation itself is in nat_flow.c, rules and ports in nat_rules.c. */
 #include "nat_priv.h"
+#include "ip4.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -62,19 +63,14 @@ void nat_set_wan(struct nat *nat, int iface, uint32_t addr)
     nat->wan_addr = addr;
 }
 
-static uint32_t prefix_mask(uint8_t prefix)
-{
-    return prefix ? ~(uint32_t)0 << (32 - prefix) : 0;
-}
-
 static bool net_contains(const struct nat_net *n, uint32_t addr)
 {
-    return (addr & prefix_mask(n->prefix)) == n->net;
+    return (addr & ip4_prefix_mask(n->prefix)) == n->net;
 }
 
 static uint32_t net_broadcast(const struct nat_net *n)
 {
-    return n->net | ~prefix_mask(n->prefix);
+    return n->net | ~ip4_prefix_mask(n->prefix);
 }
 
 /* True if addr is one of vmgate's own addresses on n. */
@@ -95,7 +91,7 @@ bool nat_net_host_ok(const struct nat_net *net, uint32_t addr)
 /* Contract in nat.h. */
 int nat_add_net(struct nat *nat, const struct nat_net *net)
 {
-    if (net->prefix < 8 || net->prefix > 30 || (net->net & ~prefix_mask(net->prefix)) ||
+    if (net->prefix < 8 || net->prefix > 30 || (net->net & ~ip4_prefix_mask(net->prefix)) ||
         (net->kind != NAT_NET_NAT && net->kind != NAT_NET_HOSTONLY))
         return -EINVAL;
     if (net->self != 0 && (!net_contains(net, net->self) || net->self == net->net ||
@@ -103,7 +99,7 @@ int nat_add_net(struct nat *nat, const struct nat_net *net)
         return -EINVAL;
     for (unsigned i = 0; i < nat->n_nets; i++) {
         const struct nat_net *o = &nat->nets[i];
-        uint32_t common = prefix_mask(o->prefix < net->prefix ? o->prefix : net->prefix);
+        uint32_t common = ip4_prefix_mask(o->prefix < net->prefix ? o->prefix : net->prefix);
         if (o->iface == net->iface)
             return -EEXIST;
         /* The same network on two interfaces is one network; any other overlap
@@ -275,18 +271,6 @@ enum nat_verdict nat_process_ex(struct nat *nat, uint8_t *pkt, size_t len, int i
     if (!net)
         return pass(nat);
     return from_guest(nat, net, &p, now_ms);
-}
-
-/* Contract in nat.h. */
-enum nat_verdict nat_translate_existing(struct nat *nat, uint8_t *pkt, size_t len, int iface,
-                                        uint32_t now_ms, unsigned flags)
-{
-    struct nat_pkt p;
-
-    if (nat_parse(&p, pkt, len) != NAT_PARSE_OK)
-        return NAT_PASS;
-    offload_apply(&p, flags);
-    return nat_flow_existing(nat, &p, iface, now_ms);
 }
 
 enum nat_drop_reason nat_last_drop(const struct nat *nat)

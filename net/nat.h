@@ -208,7 +208,7 @@ void nat_set_port_filter(struct nat *nat, bool (*in_use)(void *ctx, uint8_t prot
  * For a packet whose TTL would expire at vmgate it returns NAT_PASS without
  * translating, so that lwIP's ICMP time-exceeded goes to the guest itself. */
 enum nat_verdict nat_process(struct nat *nat, uint8_t *pkt, size_t len, int iface, uint32_t now_ms);
-/* Offload facts about a packet, for nat_process_ex() and nat_translate_existing(). */
+/* Offload facts about a packet, for nat_process_ex(). */
 #define NAT_CSUM_PARTIAL 0x01   /* its TCP or UDP checksum is partial (virtio NEEDS_CSUM,
                                    csum_start at the transport header): the field holds
                                    the pseudo-header sum, to be completed downstream; NAT
@@ -219,13 +219,6 @@ enum nat_verdict nat_process(struct nat *nat, uint8_t *pkt, size_t len, int ifac
 enum nat_verdict nat_process_ex(struct nat *nat, uint8_t *pkt, size_t len, int iface,
                                 uint32_t now_ms, unsigned flags);
 
-/* The fast path's entry: translates pkt in place, exactly as nat_process_ex() would,
- * if it belongs to an existing flow and needs nothing more (no new flow, no ICMP
- * error, TTL above 1, a TCP segment the flow accepts). Returns NAT_FORWARD when it
- * translated; NAT_PASS when it did nothing and the packet must take the full path
- * (nat_process_ex(), which gives the real verdict). Never drops, never creates. */
-enum nat_verdict nat_translate_existing(struct nat *nat, uint8_t *pkt, size_t len, int iface,
-                                        uint32_t now_ms, unsigned flags);
 /* The reason of the last NAT_DROP verdict. */
 enum nat_drop_reason nat_last_drop(const struct nat *nat);
 

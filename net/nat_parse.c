@@ -5,8 +5,8 @@
 #include "nat_parse.h"
 
 #include "bytes.h"
+#include "ip4.h"
 
-#define IP_HDR_MIN   20
 #define TCP_HDR_MIN  20
 #define UDP_HDR_LEN  8
 #define ICMP_HDR_LEN 8
@@ -15,28 +15,6 @@
 /* The TCP checksum field ends at byte 18 of the header: a quote of the usual 8
  * bytes does not hold it. */
 #define TCP_CSUM_END 18
-
-#define IP_FRAG_MASK 0x3fff     /* MF and the fragment offset */
-#define IP_OFFSET_MASK 0x1fff
-
-/* True if an IPv4 header's checksum is right: its 16-bit words, the checksum
- * among them, sum to 0xffff. Summed as 32-bit words into 64 bits, which is the
- * same sum in one's complement arithmetic (2^16 = 1 mod 0xffff) in a quarter of
- * the steps; hlen is a multiple of 4. */
-static bool ip_header_csum_ok(const uint8_t *h, size_t hlen)
-{
-    uint64_t s = 0;
-    uint32_t x;
-
-    for (size_t i = 0; i < hlen; i += 4)
-        s += get_be32(h + i);
-    s = (s & 0xffffffffu) + (s >> 32);
-    s = (s & 0xffffffffu) + (s >> 32);
-    x = (uint32_t)s;
-    x = (x & 0xffff) + (x >> 16);
-    x = (x & 0xffff) + (x >> 16);
-    return x == 0xffff;
-}
 
 /* Fills ip from an IPv4 header whose length the caller has already checked. */
 static void ip_fill(struct nat_ip *ip, uint8_t *hdr)
@@ -86,14 +64,14 @@ static bool quote_parse(struct nat_pkt *p, uint8_t *q, size_t qlen)
     uint8_t *t;
 
     *l4 = (struct nat_l4){0};
-    if (qlen < IP_HDR_MIN || q[0] >> 4 != 4)
+    if (qlen < IP4_HDR_MIN || q[0] >> 4 != 4)
         return false;
     hlen = (size_t)(q[0] & 0x0f) * 4;
-    if (hlen < IP_HDR_MIN || hlen + QUOTE_L4_MIN > qlen)
+    if (hlen < IP4_HDR_MIN || hlen + QUOTE_L4_MIN > qlen)
         return false;
     ip_fill(&p->inner, q);
     t = q + hlen;
-    if (get_be16(q + 6) & IP_OFFSET_MASK) {
+    if (get_be16(q + 6) & IP4_OFFSET_MASK) {
         l4->tracked = p->inner.proto != NAT_PROTO_TCP && p->inner.proto != NAT_PROTO_UDP &&
                       p->inner.proto != NAT_PROTO_ICMP;
         return true;
@@ -126,6 +104,7 @@ static bool quote_parse(struct nat_pkt *p, uint8_t *q, size_t qlen)
 /* Contract in nat_parse.h. */
 enum nat_parse_result nat_parse(struct nat_pkt *p, uint8_t *pkt, size_t len)
 {
+    struct ip4_hdr_info h;
     size_t hlen, tot, l4len;
     uint8_t *t;
 
@@ -136,19 +115,15 @@ enum nat_parse_result nat_parse(struct nat_pkt *p, uint8_t *pkt, size_t len)
     p->tcp_seq = p->tcp_ack = p->tcp_payload = 0;
     p->icmp_type = 0;
     p->icmp_error = false;
-    if (len < IP_HDR_MIN || pkt[0] >> 4 != 4)
+    /* lwIP's input hook runs before lwIP checks the header: this is the check, the
+     * same one the fast path and the fragment path make (ip4.h). */
+    if (ip4_check(pkt, len, len, &h) != IP4_OK)
         return NAT_PARSE_MALFORMED;
-    hlen = (size_t)(pkt[0] & 0x0f) * 4;
-    tot = get_be16(pkt + 2);
-    if (hlen < IP_HDR_MIN || tot < hlen || tot > len)
-        return NAT_PARSE_MALFORMED;
-    /* lwIP's input hook runs before lwIP checks the header: this is the check. A
-     * correct checksum sums, with itself, to 0xffff. */
-    if (!ip_header_csum_ok(pkt, hlen))
-        return NAT_PARSE_MALFORMED;
+    hlen = h.hlen;
+    tot = h.tot_len;
     ip_fill(&p->ip, pkt);
     p->tot_len = tot;
-    if (get_be16(pkt + 6) & IP_FRAG_MASK)
+    if (h.frag & IP4_FRAG_MASK)
         return NAT_PARSE_FRAGMENT;
 
     t = pkt + hlen;

@@ -54,8 +54,10 @@ enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now);
  * Hairpin). */
 enum nat_verdict nat_flow_hairpin(struct nat *nat, const struct nat_net *net, struct nat_pkt *p,
                                   int rule, uint32_t now);
-/* Translates p if it is a plain packet of an existing flow (see
- * nat_translate_existing()); NAT_PASS otherwise, with nothing changed. */
+/* Translates p if it is a plain packet of an existing flow, one that needs nothing
+ * more (no new flow, no ICMP error, TTL above 1, a TCP segment the flow accepts):
+ * nat_process_ex()'s first step, the common case. NAT_PASS otherwise, with
+ * nothing changed. */
 enum nat_verdict nat_flow_existing(struct nat *nat, struct nat_pkt *p, int iface, uint32_t now);
 
 /* nat_rules.c */

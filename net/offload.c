@@ -5,8 +5,10 @@
 #include "offload.h"
 #include "bytes.h"
 #include "csum.h"
+#include "ip4.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define ETH_HLEN 14
@@ -14,6 +16,102 @@
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define TCP_CSUM_AT 16
+#define UDP_CSUM_AT 6
+
+/* Where a partial checksum may stay partial: the frame holds one whole IPv4
+ * packet (checked header, no fragment, nothing after it but padding) and the
+ * field is its TCP or UDP checksum. On success *iplen is the packet's length and
+ * *l4 the transport header's offset in the frame. */
+static bool csum_canonical(const uint8_t *frame, uint32_t len, const struct offload *o,
+                           size_t *iplen, size_t *l4)
+{
+    struct ip4_hdr_info h;
+
+    if (len < ETH_HLEN || get_be16(frame + 12) != ETHTYPE_IPV4 ||
+        ip4_check(frame + ETH_HLEN, len - ETH_HLEN, len - ETH_HLEN, &h) != IP4_OK ||
+        (h.frag & IP4_FRAG_MASK) || o->csum_start != ETH_HLEN + h.hlen)
+        return false;
+    if (!((h.proto == IPPROTO_TCP_ && o->csum_offset == TCP_CSUM_AT &&
+           h.tot_len >= h.hlen + 20) ||
+          (h.proto == IPPROTO_UDP_ && o->csum_offset == UDP_CSUM_AT && h.tot_len >= h.hlen + 8)))
+        return false;
+    *iplen = h.tot_len;
+    *l4 = ETH_HLEN + h.hlen;
+    return true;
+}
+
+static enum offload_check check_gso(const uint8_t *frame, uint32_t *len, struct offload *o,
+                                    const struct offload_limits *lim)
+{
+    uint8_t base = o->gso_type & (uint8_t)~OFFLOAD_GSO_ECN;
+    size_t iplen, l4, thl;
+
+    if (base != OFFLOAD_GSO_TCPV4 || !lim->gso_tcp4 ||
+        ((o->gso_type & OFFLOAD_GSO_ECN) && !lim->gso_ecn))
+        return OFFLOAD_BAD_GSO_TYPE;
+    if (!(o->flags & OFFLOAD_NEEDS_CSUM) || o->csum_offset != TCP_CSUM_AT)
+        return OFFLOAD_BAD_GSO_FRAME;
+    if (!csum_canonical(frame, *len, o, &iplen, &l4)) {
+        /* TCP segmentation asked for an IPv4 packet of another protocol. */
+        bool not_tcp = *len >= ETH_HLEN + IP4_HDR_MIN && get_be16(frame + 12) == ETHTYPE_IPV4 &&
+                       frame[ETH_HLEN + 9] != IPPROTO_TCP_;
+        return not_tcp ? OFFLOAD_BAD_GSO_TYPE : OFFLOAD_BAD_GSO_FRAME;
+    }
+    thl = (size_t)(frame[l4 + 12] >> 4) * 4;
+    if (thl < 20 || l4 + thl > ETH_HLEN + iplen)
+        return OFFLOAD_BAD_GSO_FRAME;
+    if (o->gso_size < OFFLOAD_GSO_MIN_SIZE || l4 - ETH_HLEN + thl + o->gso_size > lim->mtu)
+        return OFFLOAD_BAD_GSO_SIZE;
+    *len = (uint32_t)(ETH_HLEN + iplen);
+    o->hdr_len = (uint16_t)(l4 + thl);
+    return OFFLOAD_CHECK_OK;
+}
+
+enum offload_check offload_rx_check(uint8_t *frame, uint32_t *len, struct offload *o,
+                                    const struct offload_limits *lim)
+{
+    size_t iplen, l4;
+
+    o->flags &= OFFLOAD_NEEDS_CSUM | OFFLOAD_DATA_VALID;
+    if (o->flags & OFFLOAD_NEEDS_CSUM) {
+        size_t field = (size_t)o->csum_start + o->csum_offset;
+        if (o->csum_start < ETH_HLEN || o->csum_start >= *len || field + 2 > *len)
+            return OFFLOAD_BAD_CSUM_RANGE;
+    }
+    if (o->gso_type != OFFLOAD_GSO_NONE)
+        return check_gso(frame, len, o, lim);
+    o->gso_size = 0;
+    if (!(o->flags & OFFLOAD_NEEDS_CSUM)) {
+        o->hdr_len = 0;
+        return OFFLOAD_CHECK_OK;
+    }
+    if (csum_canonical(frame, *len, o, &iplen, &l4)) {
+        *len = (uint32_t)(ETH_HLEN + iplen);
+        o->hdr_len = (uint16_t)(o->csum_start + o->csum_offset + 2);
+        return OFFLOAD_CHECK_OK;
+    }
+    /* The range was checked above: completing it writes inside the frame. */
+    offload_csum_complete(frame, *len, o);
+    o->flags &= (uint8_t)~OFFLOAD_NEEDS_CSUM;
+    o->hdr_len = 0;
+    return OFFLOAD_CHECK_FINISHED;
+}
+
+const char *offload_check_name(enum offload_check c)
+{
+    static const char *const names[OFFLOAD_CHECKS] = {
+        [OFFLOAD_CHECK_OK] = "ok",
+        [OFFLOAD_CHECK_FINISHED] = "finished",
+        [OFFLOAD_BAD_CSUM_RANGE] = "csum-range",
+        [OFFLOAD_BAD_GSO_TYPE] = "gso-type",
+        [OFFLOAD_BAD_GSO_SIZE] = "gso-size",
+        [OFFLOAD_BAD_GSO_FRAME] = "gso-frame",
+    };
+    return (unsigned)c < OFFLOAD_CHECKS ? names[c] : "unknown";
+}
 
 int offload_csum_complete(uint8_t *frame, size_t len, const struct offload *o)
 {

@@ -6,8 +6,8 @@
  * hangs, a PMTU black hole.
  *
  * Behind NAT the message must go to the sender as it sent the packet, quoting what
- * it sent, not the translated packet: the glue keeps the quote before NAT rewrites
- * the packet. Pure: packets are bytes. */
+ * it sent, not the translated packet: the glue keeps the quote (net/icmp_err.h)
+ * before NAT rewrites the packet. Pure: packets are bytes. */
 #ifndef VMGATE_PMTU_H
 #define VMGATE_PMTU_H
 
@@ -16,17 +16,6 @@
 #include <stdint.h>
 
 #include "offload.h"
-
-/* The quote an ICMP error carries: the IP header and the first 8 bytes of what
- * follows it (RFC 792), enough for the sender to find its connection. */
-#define PMTU_QUOTE_MAX (60 + 8)
-struct pmtu_quote {
-    uint8_t b[PMTU_QUOTE_MAX];
-    uint8_t len;                        /* 0: nothing kept (not an IPv4 packet) */
-};
-
-/* Keeps the quote of the IPv4 packet at ip, of which len bytes are readable. */
-void pmtu_quote_save(struct pmtu_quote *q, const uint8_t *ip, size_t len);
 
 /* The size of the largest IP packet the packet at ip (iplen readable bytes, with
  * the offload facts off, or NULL) puts on the next link: its length, or for a TCP/IPv4
@@ -38,10 +27,5 @@ size_t pmtu_wire_len(const uint8_t *ip, size_t iplen, const struct offload *off)
  * refused with "fragmentation needed": too big, and Don't Fragment set. (Too big
  * without DF: the router fragments it.) */
 bool pmtu_must_refuse(const uint8_t *ip, size_t wire_len, uint16_t mtu);
-
-/* Writes the ICMP message "destination unreachable, fragmentation needed and DF
- * set" (type 3, code 4) with the next-hop MTU and q's quote at out, which holds
- * 8 + PMTU_QUOTE_MAX bytes, checksum included. Returns its length: 8 + q->len. */
-size_t pmtu_frag_needed(uint8_t *out, uint16_t mtu, const struct pmtu_quote *q);
 
 #endif

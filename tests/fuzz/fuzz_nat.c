@@ -1,7 +1,7 @@
 /* Fuzz target: the NAT engine. The input is a sequence of records, each a packet
  * (or a configuration change) for one interface after a step of the clock, run
  * through two engines set up alike: engine A takes every packet the way the fast
- * path will (nat_translate_existing() first, nat_process() when it declines),
+ * path will (XXX),
  * engine B through nat_process() alone. Besides the sanitizers (every packet sits
  * in a buffer of exactly its length), it aborts when an invariant breaks:
  *  - both engines give the same verdict, drop reason, bytes and flow count (the

@@ -5,6 +5,7 @@
  * output buffer and carrying no more than gso_size payload bytes. */
 #include "net/offload.h"
 #include "net/pmtu.h"
+#include "net/icmp_err.h"
 #include "net/csum.h"
 
 #include <stdint.h>
@@ -45,14 +46,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     offload_csum_complete(frame, len, &o);
     /* Path MTU's reading of the same frame's IP packet (net/pmtu.h). */
     if (len > 14) {
-        struct pmtu_quote q;
-        uint8_t msg[8 + PMTU_QUOTE_MAX];
+        struct icmp_quote q;
+        uint8_t msg[ICMP_ERR_HDR_LEN + ICMP_QUOTE_MAX];
+        uint32_t src;
         if (pmtu_wire_len(frame + 14, len - 14, &o) > len - 14)
             abort();
-        pmtu_quote_save(&q, frame + 14, len - 14);
-        if (q.len > PMTU_QUOTE_MAX || q.len > len - 14)
+        icmp_quote_save(&q, frame + 14, len - 14);
+        if (q.len > ICMP_QUOTE_MAX || q.len > len - 14)
             abort();
-        if (csum_fold(csum_partial(0, msg, pmtu_frag_needed(msg, o.gso_size, &q))) != 0xffff)
+        if (q.len && memcmp(q.b, frame + 14, q.len) != 0)
+            abort();
+        (void)icmp_quote_answerable(&q, &src);
+        if (csum_fold(csum_partial(0, msg, icmp_error_build(msg, ICMP_TYPE_DEST_UNREACH,
+                                                            ICMP_CODE_FRAG_NEEDED, o.gso_size, &q))) != 0xffff)
             abort();
     }
     free(frame);

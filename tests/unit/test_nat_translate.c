@@ -193,35 +193,6 @@ TEST(nat_ip_options_survive_translation)
     fx_done();
 }
 
-TEST(nat_translate_existing_is_the_fast_path)
-{
-    struct nat *nat = fx_nat(64);
-
-    /* No flow yet: it does nothing and says so. */
-    p.len = pb_udp(p.b, GA, 5353, R1, 53, 30);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT1, 0, 0), NAT_PASS);
-    CHECK_EQ_INT(pb_src(p.b), GA);
-    REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
-
-    p.len = pb_udp(p.b, GA, 5353, R1, 53, 30);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT1, 1, 0), NAT_FORWARD);
-    CHECK_EQ_INT(pb_src(p.b), WAN_ADDR);
-    CHECK_CSUMS(&p);
-    p.len = pb_udp(p.b, R1, 53, WAN_ADDR, 5353, 30);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_WAN, 2, 0), NAT_FORWARD);
-    CHECK_EQ_INT(pb_dst(p.b), GA);
-
-    /* Anything needing a decision goes the full way: TTL 1, another interface. */
-    p.len = pb_udp(p.b, GA, 5353, R1, 53, 30);
-    pb_set_ttl(p.b, 1);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT1, 3, 0), NAT_PASS);
-    CHECK_EQ_INT(pb_src(p.b), GA);
-    p.len = pb_udp(p.b, GA, 5353, R1, 53, 30);
-    CHECK_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_NAT2, 3, 0), NAT_PASS);
-    CHECK_EQ_INT(nat_get_stats(nat)->translated_out, 2);
-    fx_done();
-}
-
 /* Makes pkt's TCP/UDP checksum partial, as a sender using checksum offload leaves
  * it: the folded pseudo-header sum (length included), not complemented. */
 static void make_partial(struct fx_pkt *q)
@@ -264,12 +235,12 @@ TEST(nat_partial_checksums_follow_the_address_only)
         complete(&p);
         CHECK_CSUMS(&p);
 
-        /* In, UDP, through the fast path's entry. */
+        /* In, UDP, of an existing flow. */
         p.len = pb_udp(p.b, GC, port, R2, 53, round);
         REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT2, round), NAT_FORWARD);
         p.len = pb_udp(p.b, R2, 53, WAN_ADDR, pb_sport(p.b), 30 + round);
         make_partial(&p);
-        REQUIRE_EQ_INT(nat_translate_existing(nat, p.b, p.len, IF_WAN, round, NAT_CSUM_PARTIAL),
+        REQUIRE_EQ_INT(nat_process_ex(nat, p.b, p.len, IF_WAN, round, NAT_CSUM_PARTIAL),
                        NAT_FORWARD);
         CHECK_EQ_INT(pb_dst(p.b), GC);
         complete(&p);

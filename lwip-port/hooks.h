@@ -1,0 +1,13 @@
+/* The IPv4 input hook's own counters (the hook itself: include/lwip_hooks.h). */
+#ifndef VMGATE_HOOKS_H
+#define VMGATE_HOOKS_H
+
+#include "../net/ip4.h"
+
+struct ip4_in_stats {
+    unsigned long long refused[IP4_CHECK_RESULTS];    /* by enum ip4_check_result */
+};
+
+extern struct ip4_in_stats ip4_in_stats;
+
+#endif
