@@ -32,6 +32,17 @@ static void cmd_ifconfig(int argc, char **argv)
                     (unsigned long long)n->stats.rx_gso, (unsigned long long)n->stats.rx_csum_partial,
                     (unsigned long long)n->stats.tx_gso, (unsigned long long)n->stats.tx_lent,
                     (unsigned long long)n->stats.sw_segmented, (unsigned long long)n->stats.sw_csum);
+        unsigned long long odd = 0;
+        for (int c = OFFLOAD_CHECK_FINISHED; c < OFFLOAD_CHECKS; c++)
+            odd += n->stats.rx_offload[c];
+        if (odd) {
+            /* What the guest's offload facts were worth (net/offload.h). */
+            kprintf("      offload facts received:");
+            for (int c = OFFLOAD_CHECK_FINISHED; c < OFFLOAD_CHECKS; c++)
+                kprintf(" %s %llu", offload_check_name((enum offload_check)c),
+                        (unsigned long long)n->stats.rx_offload[c]);
+            kprintf("\n");
+        }
     }
 }
 SHELL_COMMAND("ifconfig", "show NICs, addresses and counters", cmd_ifconfig);

@@ -52,14 +52,13 @@ static enum offload_check check_gso(const uint8_t *frame, uint32_t *len, struct 
     if (base != OFFLOAD_GSO_TCPV4 || !lim->gso_tcp4 ||
         ((o->gso_type & OFFLOAD_GSO_ECN) && !lim->gso_ecn))
         return OFFLOAD_BAD_GSO_TYPE;
-    if (!(o->flags & OFFLOAD_NEEDS_CSUM) || o->csum_offset != TCP_CSUM_AT)
+    /* TCP segmentation asked for an IPv4 packet of another protocol. */
+    if (*len >= ETH_HLEN + IP4_HDR_MIN && get_be16(frame + 12) == ETHTYPE_IPV4 &&
+        frame[ETH_HLEN + 9] != IPPROTO_TCP_)
+        return OFFLOAD_BAD_GSO_TYPE;
+    if (!(o->flags & OFFLOAD_NEEDS_CSUM) || o->csum_offset != TCP_CSUM_AT ||
+        !csum_canonical(frame, *len, o, &iplen, &l4))
         return OFFLOAD_BAD_GSO_FRAME;
-    if (!csum_canonical(frame, *len, o, &iplen, &l4)) {
-        /* TCP segmentation asked for an IPv4 packet of another protocol. */
-        bool not_tcp = *len >= ETH_HLEN + IP4_HDR_MIN && get_be16(frame + 12) == ETHTYPE_IPV4 &&
-                       frame[ETH_HLEN + 9] != IPPROTO_TCP_;
-        return not_tcp ? OFFLOAD_BAD_GSO_TYPE : OFFLOAD_BAD_GSO_FRAME;
-    }
     thl = (size_t)(frame[l4 + 12] >> 4) * 4;
     if (thl < 20 || l4 + thl > ETH_HLEN + iplen)
         return OFFLOAD_BAD_GSO_FRAME;

@@ -211,3 +211,156 @@ TEST(offload_never_reads_past_a_truncated_frame)
     }
     CHECK(1);
 }
+
+/* --- offload_rx_check: a guest's offload facts against its frame ------------------- */
+
+static const struct offload_limits lim_tso = {.mtu = 1500, .gso_tcp4 = 1, .gso_ecn = 1};
+
+/* A TCP frame as a guest with checksum offload hands it over: the TCP checksum
+ * field holds the folded pseudo-header sum, csum_start/offset point at it. */
+static size_t build_partial_tcp4(uint8_t *f, size_t payload, struct offload *o)
+{
+    size_t len = build_tcp4(f, payload, 0x10);
+    uint8_t pseudo[12];
+    memcpy(pseudo, f + ETH + 12, 8);
+    pseudo[8] = 0; pseudo[9] = 6;
+    put_be16(pseudo + 10, (uint16_t)(20 + payload));
+    put_be16(f + ETH + 20 + 16, csum_fold(csum_partial(0, pseudo, 12)));
+    *o = (struct offload){.flags = OFFLOAD_NEEDS_CSUM, .csum_start = ETH + 20, .csum_offset = 16};
+    return len;
+}
+
+TEST(offload_check_keeps_a_partial_checksum_where_it_belongs)
+{
+    uint8_t f[2000];
+    struct offload o;
+    uint32_t len = (uint32_t)build_partial_tcp4(f, 100, &o);
+
+    o.hdr_len = 9999;                                  /* a hint from the guest: not trusted */
+    o.flags |= 0xf0;                                   /* flags nobody defined */
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_CHECK_OK);
+    CHECK_EQ_INT(o.flags, OFFLOAD_NEEDS_CSUM);
+    CHECK_EQ_INT(o.hdr_len, ETH + 20 + 18);
+    CHECK_EQ_INT(len, ETH + 40 + 100);
+    /* Link padding after the packet is cut off: it would be summed in. */
+    len = ETH + 40 + 100 + 6;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_CHECK_OK);
+    CHECK_EQ_INT(len, ETH + 40 + 100);
+}
+
+/* Today's fast path checked only csum_start: a guest could aim the next device's
+ * checksum write at the ports NAT has just rewritten. */
+TEST(offload_check_finishes_a_wrong_csum_offset_in_software)
+{
+    uint8_t f[2000], want[2000];
+    struct offload o;
+    uint32_t len = (uint32_t)build_partial_tcp4(f, 100, &o);
+
+    o.csum_offset = 0;                                 /* the source port */
+    memcpy(want, f, len);
+    struct offload w = o;
+    REQUIRE_EQ_INT(offload_csum_complete(want, len, &w), 0);
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_CHECK_FINISHED);
+    CHECK(!(o.flags & OFFLOAD_NEEDS_CSUM));            /* no device writes there later */
+    CHECK_MEM(f, want, len);                           /* what the guest asked, done now */
+
+    /* UDP's offset on a TCP packet, and TCP's on UDP. */
+    len = (uint32_t)build_partial_tcp4(f, 100, &o);
+    o.csum_offset = 6;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_CHECK_FINISHED);
+    /* csum_start not at the transport header. */
+    len = (uint32_t)build_partial_tcp4(f, 100, &o);
+    o.csum_start = ETH + 4;
+    o.csum_offset = 8;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_CHECK_FINISHED);
+    /* Not IPv4 (an IPv6 frame's TCP checksum): finished, never forwarded partial. */
+    len = (uint32_t)build_partial_tcp4(f, 100, &o);
+    put_be16(f + 12, 0x86dd);
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_CHECK_FINISHED);
+}
+
+TEST(offload_check_refuses_a_checksum_outside_the_frame)
+{
+    uint8_t f[2000];
+    struct offload o;
+    uint32_t len = (uint32_t)build_partial_tcp4(f, 100, &o);
+
+    o.csum_offset = (uint16_t)(len - o.csum_start - 1);   /* the field's 2nd byte past the end */
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_CSUM_RANGE);
+    o.csum_start = 4;                                  /* inside the Ethernet header */
+    o.csum_offset = 0;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_CSUM_RANGE);
+    o.csum_start = 0xfff0;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_CSUM_RANGE);
+}
+
+static uint32_t gso_frame(uint8_t *f, struct offload *o, size_t payload, uint16_t gso_size)
+{
+    uint32_t len = (uint32_t)build_partial_tcp4(f, payload, o);
+    o->gso_type = OFFLOAD_GSO_TCPV4;
+    o->gso_size = gso_size;
+    return len;
+}
+
+TEST(offload_check_gso_frames)
+{
+    static uint8_t f[70000];
+    struct offload o;
+    uint32_t len = gso_frame(f, &o, 60000, 1448);
+
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_CHECK_OK);
+    CHECK_EQ_INT(o.hdr_len, ETH + 40);
+    o.gso_type = OFFLOAD_GSO_TCPV4 | OFFLOAD_GSO_ECN;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_CHECK_OK);
+
+    /* gso_size 1 would make 60,000 segments: refused, as is anything under the floor. */
+    len = gso_frame(f, &o, 60000, 1);
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_SIZE);
+    len = gso_frame(f, &o, 60000, OFFLOAD_GSO_MIN_SIZE - 1);
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_SIZE);
+    len = gso_frame(f, &o, 60000, OFFLOAD_GSO_MIN_SIZE);
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_CHECK_OK);
+    /* Segments bigger than the link carries. */
+    len = gso_frame(f, &o, 60000, 1461);
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_SIZE);
+
+    /* A type the NIC did not take on, or unknown, or without the checksum. */
+    struct offload_limits no_tso = {.mtu = 1500};
+    len = gso_frame(f, &o, 60000, 1448);
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &no_tso), OFFLOAD_BAD_GSO_TYPE);
+    struct offload_limits no_ecn = {.mtu = 1500, .gso_tcp4 = 1};
+    o.gso_type = OFFLOAD_GSO_TCPV4 | OFFLOAD_GSO_ECN;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &no_ecn), OFFLOAD_BAD_GSO_TYPE);
+    o.gso_type = OFFLOAD_GSO_TCPV6;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_TYPE);
+    o.gso_type = OFFLOAD_GSO_UDP;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_TYPE);
+    o.gso_type = 0x42;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_TYPE);
+    len = gso_frame(f, &o, 60000, 1448);
+    o.flags = 0;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_FRAME);
+    len = gso_frame(f, &o, 60000, 1448);
+    o.csum_offset = 6;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_FRAME);
+}
+
+/* TCP segmentation asked for a UDP packet: the type is not the packet's protocol. */
+TEST(offload_check_refuses_a_gso_type_that_is_not_the_protocol)
+{
+    static uint8_t f[70000];
+    struct offload o;
+    uint32_t len = gso_frame(f, &o, 3000, 1448);
+
+    f[ETH + 9] = 17;
+    put_be16(f + ETH + 10, 0);
+    put_be16(f + ETH + 10, csum_finish(csum_partial(0, f + ETH, 20)));
+    o.csum_offset = 6;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_TYPE);
+    o.csum_offset = 16;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_TYPE);
+    /* A fragment, or a bad IP header, is no GSO frame at all. */
+    len = gso_frame(f, &o, 3000, 1448);
+    f[ETH + 6] |= 0x20;
+    CHECK_EQ_INT(offload_rx_check(f, &len, &o, &lim_tso), OFFLOAD_BAD_GSO_FRAME);
+}
