@@ -21,6 +21,7 @@ static const char *const drop_names[NAT_DROP_REASONS] = {
     [NAT_DROP_FRAGMENT]    = "fragment",
     [NAT_DROP_INVALID]     = "invalid",
     [NAT_DROP_NO_GUEST]    = "no-guest",
+    [NAT_DROP_RST_WINDOW]  = "rst-window",
 };
 
 /* --- creation and configuration -------------------------------------------------- */

@@ -110,6 +110,9 @@ enum nat_drop_reason {
                                (a TCP RST, an ICMP error about nothing); a TCP segment
                                with impossible flags */
     NAT_DROP_NO_GUEST,      /* hairpin: the forwarding rule has no guest yet (no lease) */
+    NAT_DROP_RST_WINDOW,    /* a TCP RST whose sequence number is outside the window
+                               its receiver would accept (RFC 5961 3.2): an off-path
+                               guess at cutting a connection */
     NAT_DROP_REASONS
 };
 

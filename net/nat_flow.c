@@ -34,19 +34,33 @@ static enum nat_timer timer_of(const struct nat_flow *f)
     }
 }
 
+/* Direction 0 is the side that opened: the guest, unless a rule opened it. */
+static unsigned flow_dir(const struct nat_flow *f, bool from_guest)
+{
+    return from_guest == !(f->flags & NAT_FLOW_FROM_RULE) ? 0 : 1;
+}
+
 /* Accounts one packet of f: moves its state (direction from the guest or not),
  * restarts its timeout and updates its early-drop candidacy. Returns false, with f
- * unchanged, for a TCP segment with impossible flags. */
+ * unchanged and *why the reason to drop it, for a TCP segment with impossible
+ * flags (INVALID) or an RST outside the window (RST_WINDOW). */
 static bool flow_account(struct nat *nat, struct nat_flow *f, const struct nat_pkt *p,
-                         bool from_guest, uint32_t now)
+                         bool from_guest, uint32_t now, enum nat_drop_reason *why)
 {
-    /* Direction 0 is the side that opened: the guest, unless a rule opened it. */
-    unsigned dir = from_guest == !(f->flags & NAT_FLOW_FROM_RULE) ? 0 : 1;
+    unsigned dir = flow_dir(f, from_guest);
     bool candidate;
 
     if (f->proto == NAT_PROTO_TCP) {
-        if (!nat_tcp_track(f, dir, p))
+        switch (nat_tcp_track(f, dir, p)) {
+        case NAT_TCP_TRACK_OK:
+            break;
+        case NAT_TCP_TRACK_RST_OUTSIDE:
+            *why = NAT_DROP_RST_WINDOW;
             return false;
+        default:
+            *why = NAT_DROP_INVALID;
+            return false;
+        }
     } else if (dir == 1) {
         f->flags |= NAT_FLOW_ASSURED;
     }
@@ -128,6 +142,7 @@ enum nat_verdict nat_flow_out(struct nat *nat, const struct nat_net *net, struct
     struct nat_key k;
     struct nat_flow *f;
     enum nat_verdict v;
+    enum nat_drop_reason why;
 
     if (p->icmp_error) {
         /* The guest answers a packet of a flow (a port unreachable): the quote is
@@ -151,8 +166,8 @@ enum nat_verdict nat_flow_out(struct nat *nat, const struct nat_net *net, struct
     f = nat_table_find(&nat->table, NAT_OUT, &k, now);
     if (!f && !(f = flow_open_out(nat, net, p, now, &v)))
         return v;
-    if (!flow_account(nat, f, p, true, now))
-        return nat_drop(nat, NAT_DROP_INVALID);
+    if (!flow_account(nat, f, p, true, now, &why))
+        return nat_drop(nat, why);
     return forward_out(nat, f, p);
 }
 
@@ -214,6 +229,7 @@ enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now)
     struct nat_key k;
     struct nat_flow *f;
     enum nat_verdict v;
+    enum nat_drop_reason why;
 
     if (p->icmp_error) {
         /* From a remote or a router on the way, about a packet a flow sent: the
@@ -241,8 +257,8 @@ enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now)
         if (!(f = flow_open_rule(nat, p, now, &v)))
             return v;
     }
-    if (!flow_account(nat, f, p, false, now))
-        return nat_drop(nat, NAT_DROP_INVALID);
+    if (!flow_account(nat, f, p, false, now, &why))
+        return nat_drop(nat, why);
     return forward_in(nat, f, p);
 }
 
@@ -323,6 +339,7 @@ static struct nat_flow *hairpin_peer(struct nat *nat, const struct nat_flow *f,
  * removed, and a WAN change flushes every flow). */
 enum nat_verdict nat_flow_existing(struct nat *nat, struct nat_pkt *p, int iface, uint32_t now)
 {
+    enum nat_drop_reason why;
     struct nat_key k;
     struct nat_flow *f;
     bool from_guest = iface != nat->wan_iface;
@@ -340,17 +357,21 @@ enum nat_verdict nat_flow_existing(struct nat *nat, struct nat_pkt *p, int iface
         return NAT_PASS;
     if (from_guest && f->rem_addr == nat->wan_addr) {
         /* Hairpinned: through both flows, or else the full path (which may reopen
-         * the other). TCP tracking refuses a segment for its flags alone, so either
-         * both flows take it or neither has moved. */
+         * the other). Both are asked first, so that either both flows take the
+         * segment or neither has moved. */
         struct nat_flow *g = hairpin_peer(nat, f, p, now);
-        if (!g || !flow_account(nat, f, p, true, now) || !flow_account(nat, g, p, false, now))
+        if (!g || (p->ip.proto == NAT_PROTO_TCP &&
+                   (nat_tcp_check(f, flow_dir(f, true), p) != NAT_TCP_TRACK_OK ||
+                    nat_tcp_check(g, flow_dir(g, false), p) != NAT_TCP_TRACK_OK)))
             return NAT_PASS;
+        flow_account(nat, f, p, true, now, &why);
+        flow_account(nat, g, p, false, now, &why);
         nat_rewrite_src(&p->ip, &p->l4, f->ext_addr, f->ext_port, NULL);
         nat_rewrite_dst(&p->ip, &p->l4, g->int_addr, g->int_port, NULL);
         nat->stats.hairpinned++;
         return NAT_FORWARD;
     }
-    if (!flow_account(nat, f, p, from_guest, now))
+    if (!flow_account(nat, f, p, from_guest, now, &why))
         return NAT_PASS;
     return from_guest ? forward_out(nat, f, p) : forward_in(nat, f, p);
 }

@@ -42,6 +42,30 @@ static void l4_icmp_echo(struct nat_l4 *l4, uint8_t *icmp)
     }
 }
 
+/* The window scale option of a SYN's options (opt, n bytes: what the data offset
+ * covers), or NAT_TCP_NO_WSCALE. Kind 0 ends the list, kind 1 is one byte, every
+ * other kind has a length byte that must fit and be at least 2. */
+static uint8_t tcp_wscale(const uint8_t *opt, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        uint8_t kind = opt[i];
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= n || opt[i + 1] < 2 || i + opt[i + 1] > n)
+            break;
+        if (kind == 3 && opt[i + 1] == 3)
+            return opt[i + 2] > NAT_TCP_WSCALE_MAX ? NAT_TCP_WSCALE_MAX : opt[i + 2];
+        i += opt[i + 1];
+    }
+    return NAT_TCP_NO_WSCALE;
+}
+
 static void l4_ports(struct nat_l4 *l4, uint8_t *hdr)
 {
     l4->tracked = true;
@@ -113,6 +137,8 @@ enum nat_parse_result nat_parse(struct nat_pkt *p, uint8_t *pkt, size_t len)
     p->l4 = (struct nat_l4){0};
     p->tcp_flags = 0;
     p->tcp_seq = p->tcp_ack = p->tcp_payload = 0;
+    p->tcp_win = 0;
+    p->tcp_wscale = NAT_TCP_NO_WSCALE;
     p->icmp_type = 0;
     p->icmp_error = false;
     /* lwIP's input hook runs before lwIP checks the header: this is the check, the
@@ -143,6 +169,9 @@ enum nat_parse_result nat_parse(struct nat_pkt *p, uint8_t *pkt, size_t len)
         p->tcp_ack = get_be32(t + 8);
         p->tcp_flags = t[13];
         p->tcp_payload = (uint32_t)(l4len - doff);
+        p->tcp_win = get_be16(t + 14);
+        if (p->tcp_flags & NAT_TCP_SYN)
+            p->tcp_wscale = tcp_wscale(t + TCP_HDR_MIN, doff - TCP_HDR_MIN);
         break;
     }
     case NAT_PROTO_UDP: {

@@ -27,6 +27,8 @@
 #define NAT_TCP_SYN 0x02
 #define NAT_TCP_RST 0x04
 #define NAT_TCP_ACK 0x10
+#define NAT_TCP_NO_WSCALE 0xff
+#define NAT_TCP_WSCALE_MAX 14       /* RFC 7323 2.3: larger shifts are taken as 14 */
 
 /* An IPv4 header: where it is and what it says. */
 struct nat_ip {
@@ -68,6 +70,9 @@ struct nat_pkt {
     uint8_t tcp_flags;
     uint32_t tcp_seq, tcp_ack;
     uint32_t tcp_payload;        /* payload bytes (after the TCP header and options) */
+    uint16_t tcp_win;            /* the window field, unscaled */
+    uint8_t tcp_wscale;          /* a SYN's window scale option (RFC 7323), capped at
+                                    14; NAT_TCP_NO_WSCALE if absent or not a SYN */
     /* ICMP */
     uint8_t icmp_type;
     bool icmp_error;

@@ -79,6 +79,12 @@ struct nat_key {
 
 enum nat_side { NAT_OUT, NAT_IN };
 
+/* tcp_seen: what has been seen from a direction d, as bit << d. */
+#define NAT_TCP_SEEN_SEG    0x01    /* a segment: tcp_end[d] is valid */
+#define NAT_TCP_SEEN_ACK    0x04    /* an ACK: tcp_ack[d] and tcp_maxwin[d] are valid */
+#define NAT_TCP_SEEN_SYN    0x10    /* a SYN */
+#define NAT_TCP_SEEN_WSCALE 0x40    /* a SYN with a window scale: tcp_wscale[d] is valid */
+
 /* Flow flags. */
 #define NAT_FLOW_USED       0x01
 #define NAT_FLOW_ASSURED    0x02    /* traffic seen both ways (TCP: handshake done) */
@@ -96,6 +102,12 @@ struct nat_flow {
     uint8_t rule;                   /* the creating rule's slot + 1, or 0 */
     int iface;                      /* the guest's interface */
     uint32_t tcp_fin_end[2];        /* per direction: the sequence number after its FIN */
+    /* Per direction, for judging RSTs (nat_tcp.c): the sequence number after the
+     * last byte it sent, the last acknowledgement it sent, the largest window it
+     * advertised (scaled), the window scale its SYN offered. */
+    uint32_t tcp_end[2], tcp_ack[2], tcp_maxwin[2];
+    uint8_t tcp_wscale[2];
+    uint8_t tcp_seen;               /* NAT_TCP_SEEN_* << d: what direction d has shown */
     uint32_t expires;               /* clock value (ms) at which it expires */
     uint32_t due;                   /* the wheel slot's time: never after expires */
     uint32_t next_out, next_in;     /* hash chains */

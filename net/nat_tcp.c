@@ -94,16 +94,99 @@ static void track_closing(struct nat_flow *f, unsigned dir, const struct nat_pkt
     }
 }
 
+/* --- sequence numbers and windows, for RSTs (nat_tcp.h) ----------------------- */
+
+#define SEEN(f, what, d) (((f)->tcp_seen & ((what) << (d))) != 0)
+
+/* a <= b in sequence space (serial arithmetic, RFC 1982). */
+static bool seq_le(uint32_t a, uint32_t b)
+{
+    return (int32_t)(b - a) >= 0;
+}
+
+/* The shift of direction d's window field in segments other than SYNs. */
+static unsigned wscale_of(const struct nat_flow *f, unsigned d)
+{
+    if (!SEEN(f, NAT_TCP_SEEN_SYN, 0) || !SEEN(f, NAT_TCP_SEEN_SYN, 1))
+        return NAT_TCP_WSCALE_MAX;      /* picked up: unknown, assume the largest */
+    if (!SEEN(f, NAT_TCP_SEEN_WSCALE, 0) || !SEEN(f, NAT_TCP_SEEN_WSCALE, 1))
+        return 0;                       /* scaling only when both SYNs offered it */
+    return f->tcp_wscale[d];
+}
+
+/* Records what a (non-RST) segment from d shows of d's sequence space. */
+static void track_window(struct nat_flow *f, unsigned d, const struct nat_pkt *p)
+{
+    bool syn = p->tcp_flags & NAT_TCP_SYN;
+    uint32_t end = p->tcp_seq + p->tcp_payload + (syn ? 1 : 0) +
+                   ((p->tcp_flags & NAT_TCP_FIN) ? 1 : 0);
+
+    if (!SEEN(f, NAT_TCP_SEEN_SEG, d) || !seq_le(end, f->tcp_end[d]))
+        f->tcp_end[d] = end;
+    f->tcp_seen |= (uint8_t)(NAT_TCP_SEEN_SEG << d);
+    if (syn) {
+        f->tcp_seen |= (uint8_t)(NAT_TCP_SEEN_SYN << d);
+        if (p->tcp_wscale != NAT_TCP_NO_WSCALE) {
+            f->tcp_wscale[d] = p->tcp_wscale;
+            f->tcp_seen |= (uint8_t)(NAT_TCP_SEEN_WSCALE << d);
+        }
+    }
+    if (p->tcp_flags & NAT_TCP_ACK) {
+        /* A SYN's window is never scaled (RFC 7323 2.2). */
+        uint32_t win = syn ? p->tcp_win : (uint32_t)p->tcp_win << wscale_of(f, d);
+        if (!SEEN(f, NAT_TCP_SEEN_ACK, d)) {
+            f->tcp_ack[d] = p->tcp_ack;
+            f->tcp_maxwin[d] = win;
+        } else {
+            if (!seq_le(p->tcp_ack, f->tcp_ack[d]))
+                f->tcp_ack[d] = p->tcp_ack;
+            if (win > f->tcp_maxwin[d])
+                f->tcp_maxwin[d] = win;
+        }
+        f->tcp_seen |= (uint8_t)(NAT_TCP_SEEN_ACK << d);
+    }
+}
+
+/* Whether an RST from d may end the connection (nat_tcp.h, RSTs). */
+static bool rst_acceptable(const struct nat_flow *f, unsigned d, const struct nat_pkt *p)
+{
+    unsigned o = d ^ 1;
+
+    if (!SEEN(f, NAT_TCP_SEEN_ACK, o)) {
+        if (!SEEN(f, NAT_TCP_SEEN_SEG, 0))
+            return false;
+        if (d == 1)
+            return (p->tcp_flags & NAT_TCP_ACK) && p->tcp_ack == f->tcp_end[0];
+        return p->tcp_seq == f->tcp_end[0];
+    }
+    uint32_t win = f->tcp_maxwin[o];
+    uint32_t base = SEEN(f, NAT_TCP_SEEN_SEG, d) ? f->tcp_end[d] : f->tcp_ack[o];
+    return seq_le(base - win, p->tcp_seq) && seq_le(p->tcp_seq, f->tcp_ack[o] + win);
+}
+
 /* Contract in nat_tcp.h. */
-bool nat_tcp_track(struct nat_flow *f, unsigned dir, const struct nat_pkt *p)
+enum nat_tcp_track nat_tcp_check(const struct nat_flow *f, unsigned dir, const struct nat_pkt *p)
 {
     uint8_t flags = p->tcp_flags & FLAGS_CORE;
 
     if (flags_impossible(flags))
-        return false;
+        return NAT_TCP_TRACK_IMPOSSIBLE;
+    if ((flags & NAT_TCP_RST) && !rst_acceptable(f, dir, p))
+        return NAT_TCP_TRACK_RST_OUTSIDE;
+    return NAT_TCP_TRACK_OK;
+}
+
+/* Contract in nat_tcp.h. */
+enum nat_tcp_track nat_tcp_track(struct nat_flow *f, unsigned dir, const struct nat_pkt *p)
+{
+    uint8_t flags = p->tcp_flags & FLAGS_CORE;
+    enum nat_tcp_track verdict = nat_tcp_check(f, dir, p);
+
+    if (verdict != NAT_TCP_TRACK_OK)
+        return verdict;
     if (flags & NAT_TCP_RST) {
         f->tcp_state = NAT_TCP_CLOSE;
-        return true;
+        return NAT_TCP_TRACK_OK;
     }
     switch (f->tcp_state) {
     case NAT_TCP_SYN_SENT:
@@ -141,13 +224,15 @@ bool nat_tcp_track(struct nat_flow *f, unsigned dir, const struct nat_pkt *p)
         if (dir == 0 && flags == NAT_TCP_SYN) {
             f->tcp_state = NAT_TCP_SYN_SENT;
             f->tcp_fins = 0;
+            f->tcp_seen = 0;                /* a new connection: its own windows */
             f->flags &= (uint8_t)~NAT_FLOW_ASSURED;
         }
         break;
     default:
         break;
     }
-    return true;
+    track_window(f, dir, p);
+    return NAT_TCP_TRACK_OK;
 }
 
 /* Contract in nat_tcp.h. */

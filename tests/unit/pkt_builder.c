@@ -111,24 +111,33 @@ static void l4_csum_store(uint8_t *pkt)
     put_be16(pkt + ip_hlen(pkt) + l4_csum_offset(pkt[9]), (uint16_t)c);
 }
 
-size_t pb_tcp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
-              uint8_t flags, uint32_t seq, uint32_t ack, size_t plen)
+size_t pb_tcp_win(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+                  uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+                  const uint8_t *opts, size_t optlen, size_t plen)
 {
-    uint8_t t[20 + PB_MAX];
-    size_t n;
+    uint8_t t[60 + PB_MAX];
+    size_t hl = 20 + ((optlen + 3) & ~(size_t)3), n;
 
-    memset(t, 0, 20);
+    memset(t, 0, hl);
     put_be16(t, sport);
     put_be16(t + 2, dport);
     put_be32(t + 4, seq);
     put_be32(t + 8, ack);
-    t[12] = 5 << 4;
+    t[12] = (uint8_t)((hl / 4) << 4);
     t[13] = flags;
-    put_be16(t + 14, 65535);
-    payload_fill(t + 20, plen);
-    n = pb_ip(buf, 6, src, dst, 0, t, 20 + plen);
+    put_be16(t + 14, win);
+    if (optlen)
+        memcpy(t + 20, opts, optlen);
+    payload_fill(t + hl, plen);
+    n = pb_ip(buf, 6, src, dst, 0, t, hl + plen);
     l4_csum_store(buf);
     return n;
+}
+
+size_t pb_tcp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+              uint8_t flags, uint32_t seq, uint32_t ack, size_t plen)
+{
+    return pb_tcp_win(buf, src, sport, dst, dport, flags, seq, ack, 65535, NULL, 0, plen);
 }
 
 static size_t udp_build(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,

@@ -19,8 +19,14 @@
 size_t pb_ip(uint8_t *buf, uint8_t proto, uint32_t src, uint32_t dst, size_t opt_len,
              const void *payload, size_t plen);
 
+/* TCP with a 20-byte header and window 65535. */
 size_t pb_tcp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
               uint8_t flags, uint32_t seq, uint32_t ack, size_t plen);
+/* TCP with the window field win and optlen bytes of options (padded with zeros to a
+ * multiple of 4, at most 40). */
+size_t pb_tcp_win(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+                  uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win,
+                  const uint8_t *opts, size_t optlen, size_t plen);
 size_t pb_udp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
               size_t plen);
 /* UDP with the checksum left 0 ("none"). */
