@@ -256,3 +256,11 @@ void nic_flush_all(void)
         if (nics[i]->ops->flush)
             nics[i]->ops->flush(nics[i]);
 }
+
+#ifdef VMGATE_HOST_TEST
+void nic_test_reset(void)
+{
+    memset(nics, 0, sizeof nics);
+    n_nics = 0;
+}
+#endif

@@ -139,4 +139,9 @@ int nic_poll_all(int budget_per_nic);
 /* Flushes every NIC's queued transmissions and refilled receive buffers. */
 void nic_flush_all(void);
 
+#ifdef VMGATE_HOST_TEST
+/* Host tests: back to the state before any call, between test cases. */
+void nic_test_reset(void);
+#endif
+
 #endif

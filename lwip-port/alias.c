@@ -265,3 +265,12 @@ static void cmd_alias(int argc, char **argv)
             "or in pieces)\n", n_aliases, alias_drops);
 }
 SHELL_COMMAND("alias", "service aliases (the DNS relay's .3) and what they dropped", cmd_alias);
+
+#ifdef VMGATE_HOST_TEST
+void alias_test_reset(void)
+{
+    memset(aliases, 0, sizeof aliases);
+    n_aliases = 0;
+    alias_drops = 0;
+}
+#endif

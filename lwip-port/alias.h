@@ -33,4 +33,9 @@ bool alias_packet_was_for(const struct pbuf *p, const struct netif *nif, u16_t u
 /* Is addr (network byte order) one of the aliases, on any netif? */
 bool alias_is_address(u32_t addr);
 
+#ifdef VMGATE_HOST_TEST
+/* Host tests: back to the state before any call, between test cases. */
+void alias_test_reset(void);
+#endif
+
 #endif

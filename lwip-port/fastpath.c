@@ -176,3 +176,12 @@ static void cmd_fastpath(int argc, char **argv)
             fastpath_stats.too_big);
 }
 SHELL_COMMAND("fastpath", "the forwarding fast path: counters; 'fastpath on|off'", cmd_fastpath);
+
+#ifdef VMGATE_HOST_TEST
+void fastpath_test_reset(void)
+{
+    fastpath_detach_all();
+    memset(&fastpath_stats, 0, sizeof fastpath_stats);
+    smallest_mtu = 0xffff;
+}
+#endif

@@ -23,4 +23,9 @@ void fastpath_detach_all(void);
  * a service alias) or a broadcast or multicast group? */
 int vmgate_ip4_is_local_or_group(u32_t dst_n);
 
+#ifdef VMGATE_HOST_TEST
+/* Host tests: back to the state before any call, between test cases. */
+void fastpath_test_reset(void);
+#endif
+
 #endif

@@ -15,6 +15,8 @@
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 
+#include <string.h>
+
 struct ip4_in_stats ip4_in_stats;
 
 int vmgate_ip4_input_hook(struct pbuf *p, struct netif *inp)
@@ -45,3 +47,10 @@ static void cmd_ipin(int argc, char **argv)
     kprintf("\n");
 }
 SHELL_COMMAND("ipin", "IPv4 input: headers refused before lwIP, by reason", cmd_ipin);
+
+#ifdef VMGATE_HOST_TEST
+void hooks_test_reset(void)
+{
+    memset(&ip4_in_stats, 0, sizeof ip4_in_stats);
+}
+#endif

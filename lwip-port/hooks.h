@@ -10,4 +10,9 @@ struct ip4_in_stats {
 
 extern struct ip4_in_stats ip4_in_stats;
 
+#ifdef VMGATE_HOST_TEST
+/* Host tests: back to the state before any call, between test cases. */
+void hooks_test_reset(void);
+#endif
+
 #endif

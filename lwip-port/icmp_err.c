@@ -9,6 +9,8 @@
 #include "lwip/stats.h"
 #include "lwip/sys.h"
 
+#include <string.h>
+
 /* A sender learns from the first error; a window of packets in flight draws a
  * few dozen, traceroute three per hop. */
 #define ICMP_ERR_PER_SEC 200
@@ -81,3 +83,12 @@ static void cmd_icmp(int argc, char **argv)
             icmp_err_stats.no_route, ICMP_ERR_PER_SEC);
 }
 SHELL_COMMAND("icmp", "ICMP errors vmgate sent (path MTU, time exceeded) and why not", cmd_icmp);
+
+#ifdef VMGATE_HOST_TEST
+void icmp_err_test_reset(void)
+{
+    memset(&icmp_err_stats, 0, sizeof icmp_err_stats);
+    rate.window_start = 0;
+    rate.in_window = 0;
+}
+#endif

@@ -28,4 +28,9 @@ extern struct icmp_err_stats icmp_err_stats;
  * the quote may not be answered or the rate limit is reached (counted). */
 void icmp_err_send(enum icmp_err_kind kind, u32_t rest, const struct icmp_quote *q);
 
+#ifdef VMGATE_HOST_TEST
+/* Host tests: back to the state before any call, between test cases. */
+void icmp_err_test_reset(void);
+#endif
+
 #endif

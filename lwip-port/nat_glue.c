@@ -298,3 +298,17 @@ static void cmd_nat(int argc, char **argv)
     nat_foreach_flow(nat, sys_now(), print_flow, NULL);
 }
 SHELL_COMMAND("nat", "NAT flows and counters ('nat stats': counters only)", cmd_nat);
+
+#ifdef VMGATE_HOST_TEST
+void nat_glue_test_reset(void)
+{
+    if (nat) {
+        sys_untimeout(expire_tick, NULL);
+        nat_destroy(nat);
+    }
+    nat = NULL;
+    wan = NULL;
+    wan_addr = 0;
+    memset(nat_ifaces, 0, sizeof nat_ifaces);
+}
+#endif

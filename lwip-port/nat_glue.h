@@ -28,4 +28,9 @@ void nat_glue_wan_changed(struct netif *nif);
 /* For the fast path: is NAT in charge of packets arriving on nif. */
 int nat_glue_handles(const struct netif *nif);
 
+#ifdef VMGATE_HOST_TEST
+/* Host tests: back to the state before any call, between test cases. */
+void nat_glue_test_reset(void);
+#endif
+
 #endif

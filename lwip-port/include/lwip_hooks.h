@@ -8,7 +8,9 @@ struct netif;
 /* Every IPv4 packet, before lwIP looks at it: service aliases (the DNS relay's .3),
  * then NAT. Returns nonzero if the packet was consumed. */
 int vmgate_ip4_input_hook(struct pbuf *p, struct netif *inp);
-#ifdef VMGATE_KERNEL   /* host unit tests drive the modules directly, without the hook */
+/* The kernel, and the host unit tests of the glue (tests/unit/unit.mk); the fuzz
+ * targets drive the modules directly, without the hook. */
+#if defined(VMGATE_KERNEL) || defined(VMGATE_UNIT_GLUE)
 #define LWIP_HOOK_IP4_INPUT(p, inp) vmgate_ip4_input_hook((p), (inp))
 #endif
 

@@ -6,11 +6,12 @@
  * answer, unicast replies go to the client, the timer expires offers, and the
  * console command and the NAT resolver see the leases.
  *
- * The unit build compiles net/ and tests/unit/ only, so the glue is included here
- * whole, with a kprintf that writes into a buffer the tests read. */
+ * The glue is included here whole, to reach its state; the console is captured
+ * (console_capture.h). */
 #include "lwip-port/dhcps_glue.c"
 
 #include "unit.h"
+#include "console_capture.h"
 #include "dhcp_cmsg.h"
 #include "net/bytes.h"
 
@@ -21,22 +22,6 @@
 #include "netif/ethernet.h"
 
 #include <stdarg.h>
-
-/* --- the console, captured --------------------------------------------------------- */
-
-static char out[32768];
-static size_t out_len;
-
-int kprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out + out_len, sizeof out - out_len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        out_len += (size_t)n < sizeof out - out_len ? (size_t)n : sizeof out - out_len - 1;
-    return n;
-}
 
 /* --- test interfaces ------------------------------------------------------------------ */
 
@@ -118,7 +103,7 @@ static void setup(void)
     REQUIRE_EQ_INT(dhcps_glue_attach(&nat1, &vcfg.nic[1], &vcfg, 1), 0);
     REQUIRE_EQ_INT(dhcps_glue_attach(&nat2, &vcfg.nic[2], &vcfg, 2), 0);
     n_sent = 0;
-    out_len = 0;
+    unit_console_clear();
     memset(&glue_stats, 0, sizeof glue_stats);
 }
 
@@ -292,14 +277,14 @@ TEST(dhcps_glue_renewal_and_lease_views)
     CHECK_EQ_INT(dst, IP4(10, 0, 2, 15));
     etharp_remove_static_entry(&client);
 
-    out_len = 0;
+    unit_console_clear();
     cmd_leases(1, NULL);
-    CHECK(strstr(out, "nic1 10.0.2.0/24 server 10.0.2.2") != NULL);
-    CHECK(strstr(out, "10.0.2.15") != NULL);
-    CHECK(strstr(out, "52:54:00:00:00:01") != NULL);
-    CHECK(strstr(out, "guest1") != NULL);
-    CHECK(strstr(out, "bound") != NULL);
-    CHECK(strstr(out, "nic2 10.0.3.0/24") != NULL);
+    CHECK(strstr(unit_console(), "nic1 10.0.2.0/24 server 10.0.2.2") != NULL);
+    CHECK(strstr(unit_console(), "10.0.2.15") != NULL);
+    CHECK(strstr(unit_console(), "52:54:00:00:00:01") != NULL);
+    CHECK(strstr(unit_console(), "guest1") != NULL);
+    CHECK(strstr(unit_console(), "bound") != NULL);
+    CHECK(strstr(unit_console(), "nic2 10.0.3.0/24") != NULL);
     teardown();
 }
 

@@ -4,7 +4,7 @@
 #   make unit T=config_     run only the tests whose names contain "config_"
 #
 # The binary is every tests/unit/*.c, every net/*.c (a new module joins by being
-# there) and lwIP's core (the kernel's LWIP_SRC list) built for the host, all under
+# there), the glue below and lwIP's core (the kernel's LWIP_SRC list) built for the host, all under
 # ASan and UBSan, with any sanitizer report fatal. VMGATE_HOST_TEST selects the host
 # block of lwipopts.h: lwIP allocates through malloc, so ASan watches pbufs too.
 # Our code builds with -Werror here: net/ is also built by the kernel, and a warning
@@ -14,9 +14,15 @@ UNIT_B        := build/unit
 UNIT_CC       := gcc
 UNIT_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 UNIT_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(UNIT_SAN) \
-                 -I. -Itests/unit -Ilwip-port/include -I$(LWIPDIR)/include -DVMGATE_HOST_TEST
+                 -I. -Itests/unit -Ilwip-port/include -I$(LWIPDIR)/include -DVMGATE_HOST_TEST \
+                 -DVMGATE_UNIT_GLUE
 UNIT_WARN     := -Wall -Wextra -Wno-unused-parameter -Werror
-UNIT_SRC      := $(wildcard tests/unit/*.c) $(wildcard net/*.c)
+# The glue between the NICs, lwIP and net/ is built as the kernel builds it, with
+# lwIP's IPv4 input hook on (VMGATE_UNIT_GLUE), so that frames go through the same
+# path; the tests drive it through fake NICs (tests/unit/glue_fixture.c).
+UNIT_GLUE_SRC := drivers/nic.c $(addprefix lwip-port/, alias.c fastpath.c hooks.c icmp_err.c \
+                 nat_glue.c nicif.c pmtu_icmp.c ttl_icmp.c)
+UNIT_SRC      := $(wildcard tests/unit/*.c) $(wildcard net/*.c) $(UNIT_GLUE_SRC)
 UNIT_OBJ      := $(patsubst %.c,$(UNIT_B)/%.o,$(UNIT_SRC))
 UNIT_LWIP_OBJ := $(patsubst $(LWIPDIR)/%.c,$(UNIT_B)/lwip/%.o,$(LWIP_SRC))
 # Leaks outside lwIP's bookkeeping (a test's own malloc) are LeakSanitizer's.
