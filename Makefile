@@ -73,13 +73,13 @@ build/vmgate.elf: $(KOBJ) $(LWIP_OBJ) kernel/kernel.ld tools/ksyms.sh
 	@$(KLINK) -o $@ $(KOBJ) $(LWIP_OBJ) $(B)/ksyms.o --start-group $(NEWLIB)/lib/libc.a $(LIBGCC) --end-group
 	@rm -f $@.pass1
 
--include boot/efi/efi.mk
--include images/images.mk
--include tests/unit/unit.mk
--include tests/fuzz/fuzz.mk
--include tests/lab/lab.mk
--include tests/bench/bench.mk
--include tools/tools.mk
+include boot/efi/efi.mk
+include images/images.mk
+include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
+include tests/lab/lab.mk
+include tests/bench/bench.mk
+include tools/tools.mk
 
 clean:
 	rm -rf build/k build/efi build/unit build/fuzz build/vmgate.*
