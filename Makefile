@@ -4,6 +4,7 @@
 #   make run        boot vmgate under QEMU on its default configuration
 #   make check      the whole test suite (what .ci/run runs)
 #   make unit       host unit tests only (ASan/UBSan)
+#   make selftest   the tests of tests/run and of the lab's checks (seconds, no QEMU)
 #   make bench      benchmarks, written to docs/BENCHMARKS.md
 
 TP      := build/third_party
@@ -78,6 +79,7 @@ include images/images.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include tests/lab/lab.mk
+include tests/selftest/selftest.mk
 include tests/bench/bench.mk
 include tools/tools.mk
 
