@@ -4,6 +4,7 @@
 #   make run        boot vmgate under QEMU on its default configuration
 #   make check      the whole test suite (what .ci/run runs)
 #   make unit       host unit tests only (ASan/UBSan)
+#   make selftest   the tests of tests/run and of the lab's checks (seconds, no QEMU)
 #   make bench      benchmarks, written to docs/BENCHMARKS.md
 
 TP      := build/third_party
@@ -73,13 +74,14 @@ build/vmgate.elf: $(KOBJ) $(LWIP_OBJ) kernel/kernel.ld tools/ksyms.sh
 	@$(KLINK) -o $@ $(KOBJ) $(LWIP_OBJ) $(B)/ksyms.o --start-group $(NEWLIB)/lib/libc.a $(LIBGCC) --end-group
 	@rm -f $@.pass1
 
--include boot/efi/efi.mk
--include images/images.mk
--include tests/unit/unit.mk
--include tests/fuzz/fuzz.mk
--include tests/lab/lab.mk
--include tests/bench/bench.mk
--include tools/tools.mk
+include boot/efi/efi.mk
+include images/images.mk
+include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
+include tests/lab/lab.mk
+include tests/selftest/selftest.mk
+include tests/bench/bench.mk
+include tools/tools.mk
 
 clean:
 	rm -rf build/k build/efi build/unit build/fuzz build/vmgate.*

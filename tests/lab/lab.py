@@ -727,6 +727,39 @@ def _tail_file(path, lines):
         return ""
 
 
+# --- vmgate's console, checked at teardown ---------------------------------------------
+
+# What vmgate prints when it can no longer be trusted: the exception dump's first line
+# (kernel/trap.c, trap_dump), a panic (kernel/console.c, panic: lwIP's assertions end
+# there too, through lwip-port/sys.c's vmgate_lwip_assert), and the assertion's own
+# words, should they ever reach the console another way.
+FAULT_PATTERNS = (
+    re.compile(r"vmgate: exception \d+ \(.*\), error code 0x[0-9a-f]+"),
+    re.compile(r"vmgate: panic: "),
+    re.compile(r'lwIP assertion ".*" failed'),
+)
+
+
+def scan_console_log(path):
+    """[(line number, line)] of the lines of a console log (raw, as Console writes it)
+    that show a fault dump, a panic or an lwIP assertion.  Terminal escapes and \\r are
+    dropped first; the harness's own `[lab] ...` notes are not console output.  A
+    missing log (the VM never started) has none."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return []
+    found = []
+    text = _ANSI.sub("", data.decode("utf-8", errors="replace")).replace("\r", "")
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.startswith("[lab] "):
+            continue
+        if any(rx.search(line) for rx in FAULT_PATTERNS):
+            found.append((n, line.strip()))
+    return found
+
+
 class LinuxGuest(VM):
     """The lab's Linux guest (tests/lab/guest): Debian's kernel and the busybox
     initramfs, driven through its root shell on the serial console.
@@ -876,6 +909,8 @@ class Lab:
         self._closed = False
         self.vms = []
         self.namespaces = []
+        self._consoles = {}          # name -> [logfile, fault expected]
+        self.console_problems = []   # set by close(): what the console check found
         _live_labs.append(self)
 
     def __enter__(self):
@@ -909,8 +944,43 @@ class Lab:
             except BaseException as e:          # keep tearing down whatever happens
                 self.log(f"teardown: {getattr(fn, '__qualname__', fn)}: {e!r}")
         shutil.rmtree(self.rundir, ignore_errors=True)
+        try:
+            self.console_problems = self.check_consoles()
+        except BaseException as e:              # the check itself broke: say so, fail
+            self.console_problems = [f"console check failed: {e!r}"]
+        for problem in self.console_problems:
+            self.log(f"teardown: {problem}")
         if self in _live_labs:
             _live_labs.remove(self)
+
+    # vmgate's consoles
+    def watch_console(self, name, logfile):
+        """Registers a vmgate console log: at teardown (after every VM has stopped, so
+        the log is whole) it is scanned for a fault dump, a panic or an lwIP assertion,
+        and one fails the test (run_one), whether the test itself passed or not.
+        Vmgate() does this for its VM; a test that starts vmgate otherwise (through
+        tools/vmgate-run) registers that output itself."""
+        self._consoles.setdefault(name, [logfile, False])[0] = logfile
+
+    def expect_fault(self, name):
+        """The watched console `name` must show a fault (a test that provokes one): its
+        absence fails the test instead of its presence."""
+        self._consoles[name][1] = True
+
+    def check_consoles(self):
+        """Scans the watched consoles; returns a message per console whose fault check
+        failed (a fault seen where none was expected, or none where one was)."""
+        problems = []
+        for name, (logfile, expected) in self._consoles.items():
+            found = scan_console_log(logfile)
+            if found and not expected:
+                n, line = found[0]
+                more = f" (and {len(found) - 1} more such lines)" if len(found) > 1 else ""
+                problems.append(f"{name} console {os.path.basename(logfile)}:{n}: {line}{more}")
+            elif expected and not found:
+                problems.append(f"{name} console {os.path.basename(logfile)}: the test expected "
+                                "a fault dump or panic and the console shows none")
+        return problems
 
     # factories
     def namespace(self, tag=""):
@@ -1032,6 +1102,14 @@ def run_one(path, func, logdir):
     finally:
         if lab:
             lab.close()
+            if lab.console_problems:
+                # A fault on vmgate's console fails the test even when its checks passed,
+                # and is put first when they did not: it is most likely the cause.
+                reason = "; ".join(lab.console_problems)
+                if result["ok"]:
+                    result = {"ok": False, "reason": reason}
+                else:
+                    result["reason"] = f"{reason} (the test: {result['reason']})"
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)
         with open(os.path.join(logdir, "result.json"), "w") as f:

@@ -1,9 +1,11 @@
 """vmgate boots (qemu -kernel and UEFI), drives virtio-net over every transport, takes
 its WAN address by DHCP from a real server, and answers guests on its LANs."""
+import os
 import re
 import subprocess
 
 import lab
+import lab as labmod          # tests' parameter `lab` is the Lab; this is the module
 from vmgate import Vmgate, ROOT, IPV4
 
 
@@ -133,9 +135,14 @@ def test_cable_pulled_and_plugged(lab):
 @lab.requires("build")
 def test_exception_dump(lab):
     """A fault prints vector, error code, faulting address, registers and a
-    symbolized backtrace, then halts."""
+    symbolized backtrace, then halts; and the lab's teardown check (which fails any
+    other test whose vmgate faults) finds this dump in the real console log."""
     gw = Vmgate(lab, None, config="")
+    gw.expect_fault()            # at teardown the dump must be seen, and is no failure
     gw.start()
+    assert lab.check_consoles() == [f"{gw.vm.name} console {os.path.basename(gw.vm.logfile)}: "
+                                    "the test expected a fault dump or panic and the console "
+                                    "shows none"], "the check saw a fault before there was one"
     gw.vm.write("fault page\r")
     gw.wait_for(r"^vmgate: exception 14 \(page fault\), error code 0x2$", 20)
     gw.wait_for(r"^RIP [0-9a-f]{16}  CS 0008")
@@ -146,6 +153,10 @@ def test_exception_dump(lab):
     gw.wait_for(r"^  [0-9a-f]{16}  fault_page\+0x")
     gw.wait_for(r"^  [0-9a-f]{16}  kernel_main\+0x")
     gw.wait_for(r"^vmgate: halted$")
+    # The scanner, on the log file as the console reader wrote it (raw bytes).
+    found = labmod.scan_console_log(gw.vm.logfile)
+    assert [line for _, line in found] == ["vmgate: exception 14 (page fault), error code 0x2"], found
+    assert lab.check_consoles() == [], lab.check_consoles()
 
 
 @lab.timeout(60)
@@ -180,6 +191,7 @@ def test_make_run_prints_how_a_guest_attaches(lab):
     ns = lab.namespace("run")
     port = ns.free_port()
     proc = ns.spawn("vmgate-run", [f"{ROOT}/tools/vmgate-run", "--wan-restrict", "--lan-port", str(port)])
+    lab.watch_console("vmgate-run", proc.logfile)      # vmgate's console is on its stdout
     m = lab_wait_log(proc.logfile, r"^\s+(-netdev socket,id=\S+,connect=127\.0\.0\.1:(\d+) -device (\S+))$", 30)
     assert int(m.group(2)) == port
     lab_wait_log(proc.logfile, r"^vmgate: ready", 60)

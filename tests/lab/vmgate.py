@@ -7,6 +7,9 @@
     gw.start()                              # waits for "vmgate: ready"
     addr = gw.wan_dhcp_address()
     print(gw.cmd("ifconfig"))
+
+At teardown the Lab scans every Vmgate's console log: a fault dump, a panic or an lwIP
+assertion there fails the test, unless the test called expect_fault().
 """
 import itertools
 import os
@@ -72,6 +75,14 @@ class Vmgate:
                              args=["-drive", f"file={img},format=raw,if=virtio"])
         else:
             raise ValueError(boot)
+        # Its console is checked at teardown: a fault dump, a panic or an lwIP assertion
+        # fails the test even if everything it checked passed (lab.scan_console_log).
+        lab.watch_console(name, self.vm.logfile)
+
+    def expect_fault(self):
+        """For a test that makes vmgate fault on purpose: the console must then show a
+        fault dump or panic at teardown, and one is not a failure."""
+        self.vm.lab.expect_fault(self.vm.name)
 
     def nic(self, *a, **kw):
         return self.vm.nic(*a, **kw)

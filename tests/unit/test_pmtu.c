@@ -3,6 +3,7 @@
 #include "net/pmtu.h"
 #include "net/bytes.h"
 #include "pkt_builder.h"
+#include "ref_csum.h"
 #include "unit.h"
 
 #include <string.h>
