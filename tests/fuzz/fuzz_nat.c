@@ -32,6 +32,8 @@
 #include "net/csum.h"
 #include "net/nat.h"
 
+#include "arch/cc.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +97,7 @@ struct engine {
 static void engine_setup(struct engine *e)
 {
     fuzz_random_seed(1);
-    e->nat = nat_create(capacity);
+    e->nat = nat_create(capacity, vmgate_random32_cb, NULL);
     e->calls = e->fast = 0;
     if (!e->nat)
         abort();
