@@ -1,10 +1,15 @@
-/* The one IPv4 input hook lwIP calls, dispatching to vmgate's modules in order. */
+/* The hooks lwIP calls: IPv4 input, dispatched to vmgate's modules in order, and
+ * TCP initial sequence numbers. */
 #include "lwip/opt.h"
 #include "lwip/pbuf.h"
 #include "lwip/netif.h"
+#include "lwip/sys.h"
 #include "alias.h"
 #include "nat_glue.h"
 #include "ttl_icmp.h"
+#include "../net/siphash.h"
+
+#include <stdbool.h>
 
 int vmgate_ip4_input_hook(struct pbuf *p, struct netif *inp)
 {
@@ -14,4 +19,25 @@ int vmgate_ip4_input_hook(struct pbuf *p, struct netif *inp)
         return 1;
     /* After NAT, whose policy (isolation, spoofing) has had its say. */
     return ttl_icmp_ip4_input(p, inp);
+}
+
+/* RFC 6528's ISN = M + F(local address and port, remote address and port, secret):
+ * M a clock of 4-microsecond ticks, so that a new connection on the same four-tuple
+ * starts above the old one, and F SipHash under a key drawn at the first
+ * connection (after boot has seeded the generator), so that an off-path sender who
+ * sees the ISN of one connection learns nothing about any other's. */
+unsigned int vmgate_tcp_isn(const struct ip4_addr *local_ip, unsigned short local_port,
+                            const struct ip4_addr *remote_ip, unsigned short remote_port)
+{
+    static struct siphash_key key;
+    static bool keyed;
+
+    if (!keyed) {
+        key.k0 = (uint64_t)LWIP_RAND() << 32 | LWIP_RAND();
+        key.k1 = (uint64_t)LWIP_RAND() << 32 | LWIP_RAND();
+        keyed = true;
+    }
+    uint64_t addrs = (uint64_t)ip4_addr_get_u32(local_ip) << 32 | ip4_addr_get_u32(remote_ip);
+    uint64_t ports = (uint64_t)local_port << 16 | remote_port;
+    return (unsigned int)(sys_now() * 250u + (uint32_t)siphash13_u64x2(&key, addrs, ports));
 }
