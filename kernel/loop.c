@@ -4,6 +4,7 @@
 #include "console.h"
 #include "io.h"
 #include "irq.h"
+#include "random.h"
 #include "shell.h"
 #include "../lwip-port/appliance.h"
 #include "../drivers/nic.h"
@@ -19,6 +20,7 @@ void loop_run(void)
     for (;;) {
         int work = appliance_poll();
         work |= shell_poll();
+        random_poll();
         /* Whatever this pass queued (forwarded frames, lwIP's output, refilled
          * receive buffers) is announced to the devices once, before any halt. */
         nic_flush_all();

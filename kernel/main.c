@@ -7,6 +7,7 @@
 #include "irq.h"
 #include "io.h"
 #include "pci.h"
+#include "random.h"
 #include "loop.h"
 
 static void banner(const struct boot_info *bi)
@@ -27,6 +28,7 @@ void kernel_main(struct boot_info *bi)
     clock_start_tick();
     irq_enable();
     pci_init();
+    random_init();
     loop_init(bi);
     kprintf("vmgate: ready\n");
     loop_run();

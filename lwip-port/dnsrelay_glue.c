@@ -249,7 +249,8 @@ static void upstream_bind(void)
 {
     for (unsigned k = 0; k < DNSRELAY_GLUE_PORT_DRAWS; k++) {
         u16_t port = (u16_t)(DNSRELAY_GLUE_PORT_MIN +
-                             vmgate_random32() % (65536 - DNSRELAY_GLUE_PORT_MIN));
+                             rng_uniform_from(vmgate_random32_cb, NULL,
+                                              65536 - DNSRELAY_GLUE_PORT_MIN));
         if (udp_bind(g.upstream_pcb, IP4_ADDR_ANY, port) == ERR_OK) {
             g.upstream_port = port;
             return;
@@ -279,7 +280,7 @@ int dnsrelay_glue_init(const struct vmgate_config *cfg)
     memset(&g, 0, sizeof g);
     g.cfg = cfg;
     g.source = source_pick(cfg);
-    dnsrelay_init(&g.relay, glue_send, NULL);
+    dnsrelay_init(&g.relay, glue_send, NULL, vmgate_random32_cb, NULL);
 
     g.guest_pcb = udp_new_ip_type(IPADDR_TYPE_V4);
     if (!g.guest_pcb)

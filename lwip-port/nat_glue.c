@@ -88,7 +88,7 @@ static void expire_tick(void *arg)
 
 void nat_glue_init(void)
 {
-    nat = nat_create(NAT_FLOWS);
+    nat = nat_create(NAT_FLOWS, vmgate_random32_cb, NULL);
     if (!nat)
         panic("nat: cannot allocate a table of %d flows", NAT_FLOWS);
     nat_set_port_filter(nat, port_in_use, NULL);

@@ -4,7 +4,7 @@
 #include "lwip/sys.h"
 #include "../kernel/clock.h"
 #include "../kernel/console.h"
-#include "../kernel/io.h"
+#include "../kernel/random.h"
 
 #include <stdarg.h>
 
@@ -13,17 +13,11 @@ u32_t sys_now(void)
     return (u32_t)clock_ms();
 }
 
-/* xorshift64*, seeded from the TSC at first use: enough to make TCP ISNs, DHCP
- * transaction IDs and NAT ports unpredictable to a guest; not cryptography. */
+/* LWIP_RAND, and through vmgate_random32_cb every random source net/ is given: the
+ * kernel's ChaCha20 generator, seeded at boot (kernel/random.c). */
 unsigned int vmgate_random32(void)
 {
-    static uint64_t s;
-    if (!s)
-        s = rdtsc() | 1;
-    s ^= s >> 12;
-    s ^= s << 25;
-    s ^= s >> 27;
-    return (unsigned int)((s * 0x2545f4914f6cdd1dULL) >> 32);
+    return random_u32();
 }
 
 int vmgate_diag(const char *fmt, ...)

@@ -5,8 +5,6 @@
 #include "dnsrelay.h"
 #include "bytes.h"
 
-#include "arch/cc.h"    /* vmgate_random32() */
-
 #include <string.h>
 
 /* True once the clock has reached t, across the clock's wrap. */
@@ -73,7 +71,7 @@ static bool upstream_id_taken(const struct dnsrelay *r, uint16_t id)
 static bool upstream_id_draw(const struct dnsrelay *r, uint16_t *id)
 {
     for (unsigned k = 0; k < DNSRELAY_ID_DRAWS; k++) {
-        uint16_t candidate = (uint16_t)vmgate_random32();
+        uint16_t candidate = (uint16_t)r->random(r->random_ctx);
         if (!upstream_id_taken(r, candidate)) {
             *id = candidate;
             return true;
@@ -88,11 +86,14 @@ static bool same_client_host(const struct dnsrelay_client *a, const struct dnsre
 }
 
 /* Contract in dnsrelay.h. */
-void dnsrelay_init(struct dnsrelay *r, dnsrelay_send_fn send, void *ctx)
+void dnsrelay_init(struct dnsrelay *r, dnsrelay_send_fn send, void *ctx, rng_u32_fn random,
+                   void *random_ctx)
 {
     memset(r, 0, sizeof *r);
     r->send = send;
     r->send_ctx = ctx;
+    r->random = random;
+    r->random_ctx = random_ctx;
 }
 
 /* Contract in dnsrelay.h. */

@@ -13,8 +13,8 @@
  *    Anything else is dropped and counted as malformed. Opcodes other than QUERY
  *    are answered NOTIMP. A retransmission of a query that is still pending (same
  *    client, ID and question) is dropped: the relay's own retries cover it.
- *  - Forwarding: each query gets an upstream ID drawn from vmgate_random32(),
- *    unique among pending queries. It goes to the first server, then, every
+ *  - Forwarding: each query gets an upstream ID drawn from the random source
+ *    given to dnsrelay_init(), unique among pending queries. It goes to the first server, then, every
  *    DNSRELAY_RETRY_MS without an answer, to the next one (round the list), for
  *    DNSRELAY_MAX_TRIES sends in all; then the client gets SERVFAIL, built from its
  *    query, so that it does not wait out its own timeout. With no server known the
@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "dns_msg.h"
+#include "rng.h"
 
 #define DNSRELAY_MAX_PENDING  512
 #define DNSRELAY_CLIENT_MAX   128     /* a quarter of the table per client address */
@@ -135,13 +136,18 @@ struct dnsrelay {
     unsigned n_servers;
     dnsrelay_send_fn send;
     void *send_ctx;
+    rng_u32_fn random;
+    void *random_ctx;
     struct dnsrelay_counters count;
     uint8_t scratch[DNS_HEADER_LEN + DNS_NAME_MAX + 4];   /* error replies */
 };
 
 /* Empties r (no server, nothing pending, counters zero); send gets every message
- * the relay emits, with ctx. */
-void dnsrelay_init(struct dnsrelay *r, dnsrelay_send_fn send, void *ctx);
+ * the relay emits, with ctx. random(random_ctx) draws the upstream IDs: what keeps
+ * an off-path attacker from forging answers, so a cryptographic generator in the
+ * product. */
+void dnsrelay_init(struct dnsrelay *r, dnsrelay_send_fn send, void *ctx, rng_u32_fn random,
+                   void *random_ctx);
 
 /* Replaces the upstream servers (at most DNSRELAY_MAX_SERVERS are kept; 0 entries
  * are skipped). Pending queries keep matching responses from the servers they were

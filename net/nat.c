@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/cc.h"    /* vmgate_random32() */
-
 static const char *const drop_names[NAT_DROP_REASONS] = {
     [NAT_DROP_MALFORMED]   = "malformed",
     [NAT_DROP_SPOOFED]     = "spoofed",
@@ -28,15 +26,17 @@ static const char *const drop_names[NAT_DROP_REASONS] = {
 
 /* Contract in nat.h. The hash key is drawn here, once: from then on nobody outside
  * can tell which of their tuples share a bucket. */
-struct nat *nat_create(unsigned max_flows)
+struct nat *nat_create(unsigned max_flows, rng_u32_fn random, void *random_ctx)
 {
     struct nat *nat = calloc(1, sizeof *nat);
     struct siphash_key key;
 
     if (!nat)
         return NULL;
-    key.k0 = (uint64_t)vmgate_random32() << 32 | vmgate_random32();
-    key.k1 = (uint64_t)vmgate_random32() << 32 | vmgate_random32();
+    nat->random = random;
+    nat->random_ctx = random_ctx;
+    key.k0 = (uint64_t)random(random_ctx) << 32 | random(random_ctx);
+    key.k1 = (uint64_t)random(random_ctx) << 32 | random(random_ctx);
     if (nat_table_init(&nat->table, max_flows, &key, &nat->stats) < 0) {
         free(nat);
         return NULL;

@@ -87,6 +87,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rng.h"
+
 #define NAT_MAX_NETS   16
 #define NAT_MAX_RULES  64
 #define NAT_NAME_MAX   32
@@ -181,8 +183,12 @@ struct nat_stats {
 struct nat;
 
 /* Creates an engine with room for max_flows flows (a fixed bound; memory is
- * allocated once, here). NULL on allocation failure. */
-struct nat *nat_create(unsigned max_flows);   /* 1 .. 4194304 flows; else NULL */
+ * allocated once, here). random(random_ctx) is its random source, for the table's
+ * hash key (drawn here) and the ports it chooses: in the product a cryptographic
+ * generator, since whoever predicts it predicts ports and can aim at hash buckets.
+ * NULL on allocation failure. */
+struct nat *nat_create(unsigned max_flows, rng_u32_fn random,
+                       void *random_ctx);     /* 1 .. 4194304 flows; else NULL */
 void nat_destroy(struct nat *nat);
 
 /* The WAN: its interface and current address (0 while it has none). A changed

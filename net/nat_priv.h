@@ -14,6 +14,8 @@ struct nat {
     struct nat_table table;
     struct nat_stats stats;
     enum nat_drop_reason last_drop;
+    rng_u32_fn random;                  /* nat_create()'s random source */
+    void *random_ctx;
 
     int wan_iface;                      /* -1 until nat_set_wan() */
     uint32_t wan_addr;

@@ -6,8 +6,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "arch/cc.h"    /* vmgate_random32() */
-
 static uint8_t *rule_port_map(struct nat *nat, uint8_t proto)
 {
     return nat->rule_ports[proto == NAT_PROTO_UDP];
@@ -148,7 +146,7 @@ bool nat_port_choose(struct nat *nat, struct nat_key *k, uint16_t preferred, uin
         lo = 512, n = 512;
     else
         lo = 1024, n = 65536 - 1024;
-    start = vmgate_random32() % n;
+    start = rng_uniform_from(nat->random, nat->random_ctx, n);
     for (uint32_t i = 0; i < NAT_PORT_PROBES && i < n; i++) {
         uint16_t port = (uint16_t)(lo + (start + i) % n);
         if (port_usable(nat, k, port, now))

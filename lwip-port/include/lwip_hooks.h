@@ -14,4 +14,14 @@ int vmgate_ip4_input_hook(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP4_INPUT(p, inp) vmgate_ip4_input_hook((p), (inp))
 #endif
 
+/* TCP initial sequence numbers (RFC 6528): without this hook lwIP's are a counter
+ * plus its tick count, which anyone who sees one connection can predict. The host
+ * tests keep lwIP's, which are reproducible. (IPv4 only: ip_addr_t is struct ip4_addr.) */
+struct ip4_addr;
+#ifdef VMGATE_KERNEL
+#define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) vmgate_tcp_isn((lip), (lport), (rip), (rport))
+#endif
+unsigned int vmgate_tcp_isn(const struct ip4_addr *local_ip, unsigned short local_port,
+                            const struct ip4_addr *remote_ip, unsigned short remote_port);
+
 #endif

@@ -28,6 +28,8 @@
 #include "../../net/bytes.h"
 #include "../../net/dnsrelay.h"
 
+#include "arch/cc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t now = CLOCK_START;
 
     fuzz_random_seed(1);
-    dnsrelay_init(&relay, check_sent, NULL);
+    dnsrelay_init(&relay, check_sent, NULL, vmgate_random32_cb, NULL);
     dnsrelay_set_servers(&relay, pool, 2);
     n_recorded = n_asked = 0;
     asked_overflow = false;

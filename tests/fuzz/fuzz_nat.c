@@ -42,6 +42,8 @@
 #include "net/csum.h"
 #include "net/nat.h"
 
+#include "arch/cc.h"    /* vmgate_random32_cb: the host port's seeded generator */
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +106,7 @@ struct engine {
 static void engine_setup(struct engine *e)
 {
     fuzz_random_seed(1);
-    e->nat = nat_create(capacity);
+    e->nat = nat_create(capacity, vmgate_random32_cb, NULL);
     e->calls = 0;
     if (!e->nat)
         abort();

@@ -6,13 +6,16 @@
 #include "lwip/sys.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fuzz_port.h"
+#include "net/rng.h"
 
 static uint32_t clock_ms;
-static uint64_t random_state = 1;
+static struct rng random_gen;
+static bool random_seeded;
 
 u32_t sys_now(void)
 {
@@ -24,17 +27,22 @@ void fuzz_clock_set_ms(uint32_t ms)
     clock_ms = ms;
 }
 
+/* The product's generator (net/rng.h) keyed by the seed, as in the unit tests. */
 void fuzz_random_seed(uint64_t seed)
 {
-    random_state = seed ? seed : 1;
+    uint8_t key[RNG_KEY_LEN] = {0};
+
+    for (unsigned i = 0; i < 8; i++)
+        key[i] = (uint8_t)(seed >> (8 * i));
+    rng_init(&random_gen, key);
+    random_seeded = true;
 }
 
 unsigned int vmgate_random32(void)
 {
-    random_state ^= random_state >> 12;
-    random_state ^= random_state << 25;
-    random_state ^= random_state >> 27;
-    return (unsigned int)((random_state * 0x2545f4914f6cdd1dULL) >> 32);
+    if (!random_seeded)
+        fuzz_random_seed(1);
+    return rng_u32(&random_gen);
 }
 
 /* lwIP's diagnostics would flood the fuzzer's output: dropped. */

@@ -3,6 +3,7 @@
  * test, and an allocator the test can make fail. The kernel's counterpart is
  * lwip-port/sys.c. */
 #include "unit.h"
+#include "net/rng.h"
 
 #include "lwip/opt.h"
 #include "lwip/sys.h"
@@ -12,7 +13,8 @@
 #include <stdlib.h>
 
 static uint32_t clock_ms;
-static uint64_t random_state = 1;
+static struct rng random_gen;
+static bool random_seeded;
 static bool alloc_limited;
 static unsigned allocs_left;
 
@@ -32,19 +34,24 @@ void unit_clock_advance_ms(uint32_t ms)
     clock_ms += ms;
 }
 
-/* A zero state would stay zero forever in xorshift: map it to another value. */
+/* The kernel's generator (net/rng.h), keyed by the seed's 8 bytes (little-endian,
+ * the rest of the key zero): the same construction as the product, but a sequence
+ * the test chose. */
 void unit_random_seed(uint64_t seed)
 {
-    random_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
+    uint8_t key[RNG_KEY_LEN] = {0};
+
+    for (unsigned i = 0; i < 8; i++)
+        key[i] = (uint8_t)(seed >> (8 * i));
+    rng_init(&random_gen, key);
+    random_seeded = true;
 }
 
-/* xorshift64*, as in the kernel, but with a seed the test chose. */
 unsigned int vmgate_random32(void)
 {
-    random_state ^= random_state >> 12;
-    random_state ^= random_state << 25;
-    random_state ^= random_state >> 27;
-    return (unsigned int)((random_state * 0x2545f4914f6cdd1dULL) >> 32);
+    if (!random_seeded)
+        unit_random_seed(1);
+    return rng_u32(&random_gen);
 }
 
 int vmgate_diag(const char *fmt, ...)

@@ -1,6 +1,8 @@
 /* The NAT tests' fixture (see nat_fixture.h). */
 #include "nat_fixture.h"
 
+#include "arch/cc.h"    /* vmgate_random32_cb: the seeded host generator */
+
 #include <string.h>
 
 static struct nat *fx;
@@ -17,7 +19,7 @@ struct nat *fx_nat(unsigned max_flows)
     };
 
     fx_done();
-    fx = nat_create(max_flows);
+    fx = nat_create(max_flows, vmgate_random32_cb, NULL);
     REQUIRE(fx != NULL);
     for (unsigned i = 0; i < sizeof nets / sizeof nets[0]; i++)
         REQUIRE_EQ_INT(nat_add_net(fx, &nets[i]), 0);

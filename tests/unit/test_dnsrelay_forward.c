@@ -6,6 +6,8 @@
 #include "../../net/bytes.h"
 #include "../../net/dnsrelay.h"
 
+#include "arch/cc.h"
+
 #include <string.h>
 
 #define SERVER_A 0xc0a85801u        /* 192.168.88.1 */
@@ -24,7 +26,7 @@ static void start(unsigned n_servers)
 {
     const uint32_t servers[] = { SERVER_A, SERVER_B, SERVER_C };
     dns_capture_reset(&cap);
-    dnsrelay_init(&relay, dns_capture_send, &cap);
+    dnsrelay_init(&relay, dns_capture_send, &cap, vmgate_random32_cb, NULL);
     dnsrelay_set_servers(&relay, servers, n_servers);
 }
 
@@ -336,4 +338,37 @@ TEST(dnsrelay_times_out_across_the_clock_wrap)
     dnsrelay_expire(&relay, t0 + DNSRELAY_RETRY_MS);  /* wrapped past 0 */
     CHECK_EQ_INT(cap.n, 2);
     CHECK_EQ_INT(relay.count.retries, 1);
+}
+
+/* A source that answers from a script, counting its calls. */
+struct id_script {
+    const uint32_t *v;
+    unsigned n, calls;
+};
+
+static uint32_t scripted_random(void *ctx)
+{
+    struct id_script *s = ctx;
+    return s->v[s->calls++ % s->n];
+}
+
+/* The upstream IDs are the source's draws (low 16 bits), from the source that
+ * dnsrelay_init() was given; a draw that a pending query holds is drawn again. */
+TEST(dnsrelay_draws_upstream_ids_from_its_callback)
+{
+    static const uint32_t script[] = {0xabcd1234u, 0x00001234u, 0x0000beefu};
+    struct id_script s = {script, 3, 0};
+    const uint32_t server = SERVER_A;
+
+    dns_capture_reset(&cap);
+    dnsrelay_init(&relay, dns_capture_send, &cap, scripted_random, &s);
+    dnsrelay_set_servers(&relay, &server, 1);
+    size_t q1 = dns_build_query(query, 1, "a.lab.test", 1, 0);
+    CHECK_EQ_INT(dnsrelay_handle_query(&relay, 0, &guest1, query, q1), DNSRELAY_FORWARDED);
+    size_t q2 = dns_build_query(query, 2, "b.lab.test", 1, 0);
+    CHECK_EQ_INT(dnsrelay_handle_query(&relay, 0, &guest1, query, q2), DNSRELAY_FORWARDED);
+    REQUIRE_EQ_INT(cap.n, 2);
+    CHECK_EQ_INT(dns_msg_id(dns_capture_get(&cap, 0)->data), 0x1234);
+    CHECK_EQ_INT(dns_msg_id(dns_capture_get(&cap, 1)->data), 0xbeef);   /* 0x1234 was taken */
+    CHECK_EQ_INT(s.calls, 3);
 }

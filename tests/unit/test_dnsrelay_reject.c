@@ -5,6 +5,8 @@
 #include "../../net/bytes.h"
 #include "../../net/dnsrelay.h"
 
+#include "arch/cc.h"
+
 #include <string.h>
 
 #define SERVER_A 0xc0a85801u
@@ -23,7 +25,7 @@ static uint16_t start_with_pending_query(void)
 {
     const uint32_t servers[] = { SERVER_A, SERVER_B };
     dns_capture_reset(&cap);
-    dnsrelay_init(&relay, dns_capture_send, &cap);
+    dnsrelay_init(&relay, dns_capture_send, &cap, vmgate_random32_cb, NULL);
     dnsrelay_set_servers(&relay, servers, 2);
     qlen = dns_build_query(query, 0x2222, "www.lab.test", 1, 1232);
     REQUIRE_EQ_INT(dnsrelay_handle_query(&relay, 0, &guest, query, qlen), DNSRELAY_FORWARDED);

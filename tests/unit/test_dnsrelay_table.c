@@ -5,6 +5,8 @@
 #include "../../net/bytes.h"
 #include "../../net/dnsrelay.h"
 
+#include "arch/cc.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +20,7 @@ static void start(void)
 {
     const uint32_t servers[] = { SERVER_A };
     dns_capture_reset(&cap);
-    dnsrelay_init(&relay, dns_capture_send, &cap);
+    dnsrelay_init(&relay, dns_capture_send, &cap, vmgate_random32_cb, NULL);
     dnsrelay_set_servers(&relay, servers, 1);
 }
 

@@ -6,6 +6,8 @@
 #include "net/nat_table.h"
 #include "net/siphash.h"
 
+#include "arch/cc.h"
+
 #define S(x) ((uint32_t)(x) * 1000u)
 
 static struct fx_pkt p;
@@ -223,11 +225,11 @@ TEST(nat_table_clock_wraps)
 
 TEST(nat_table_create_limits_and_names)
 {
-    struct nat *nat = nat_create(0);
+    struct nat *nat = nat_create(0, vmgate_random32_cb, NULL);
 
     CHECK(nat == NULL);
     nat_destroy(NULL);
-    CHECK(nat_create((1u << 22) + 1) == NULL);
+    CHECK(nat_create((1u << 22) + 1, vmgate_random32_cb, NULL) == NULL);
     CHECK_EQ_STR(nat_drop_reason_name(NAT_DROP_MALFORMED), "malformed");
     CHECK_EQ_STR(nat_drop_reason_name(NAT_DROP_INVALID), "invalid");
     CHECK_EQ_STR(nat_drop_reason_name(NAT_DROP_REASONS), "unknown");

@@ -80,7 +80,8 @@ bool unit_check_mem(bool fatal, const char *file, int line, const char *expr_a,
 void unit_clock_set_ms(uint32_t ms);
 void unit_clock_advance_ms(uint32_t ms);
 
-/* Makes vmgate_random32() (LWIP_RAND) a fixed sequence for this seed. */
+/* Makes vmgate_random32() (LWIP_RAND) a fixed sequence for this seed: the product's
+ * ChaCha20 generator (net/rng.h) keyed by it. */
 void unit_random_seed(uint64_t seed);
 
 /* Lets the next n lwIP allocations (pbufs, PCBs, timeouts: everything goes through

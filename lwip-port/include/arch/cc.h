@@ -15,8 +15,16 @@
 #define SSIZE_MAX LONG_MAX
 #endif
 #define LWIP_NO_UNISTD_H 1
+/* The appliance's random generator: the kernel's ChaCha20 generator (lwip-port/sys.c,
+ * kernel/random.c); in host tests a seeded, reproducible one (their host_port.c). */
 #define LWIP_RAND() ((u32_t)vmgate_random32())
 unsigned int vmgate_random32(void);
+/* The same in the shape net/ modules take a random source (net/rng.h, rng_u32_fn). */
+static inline uint32_t vmgate_random32_cb(void *ctx)
+{
+    (void)ctx;
+    return vmgate_random32();
+}
 
 #define LWIP_PLATFORM_DIAG(x) do { vmgate_diag x; } while (0)
 #define LWIP_PLATFORM_ASSERT(x) vmgate_lwip_assert(x, __FILE__, __LINE__)
