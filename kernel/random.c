@@ -98,9 +98,9 @@ void random_init(void)
     kprintf("random: seeded from %s%s%s\n", st.boot_sources, st.boot_notes[0] ? "; " : "",
             st.boot_notes);
     if (st.hw_bytes == 0)
-        kprintf("random: WARNING: no hardware random source (no RDSEED or RDRAND, no "
-                "virtio-rng): seeded from CPU timing jitter only, which is weak under "
-                "emulation; give vmgate -device virtio-rng-pci\n");
+        kprintf("random: WARNING: no hardware random source (RDSEED, RDRAND, virtio-rng): "
+                "seeded from CPU timing jitter only, which is weak under emulation; give "
+                "vmgate -device virtio-rng-pci\n");
     else if (st.hw_bytes < SEED_BYTES)
         kprintf("random: WARNING: only %u of %d bytes from hardware random sources; the "
                 "rest is CPU timing jitter\n", st.hw_bytes, SEED_BYTES);
