@@ -276,17 +276,18 @@ static int vnet_alloc_tx(struct vnet *v)
     return 0;
 }
 
-static void vnet_read_mac(struct vnet *v)
+static void vnet_read_mac(struct vnet *v, const struct pci_dev *pd)
 {
     if (has(v, VIRTIO_NET_F_MAC)) {
         for (int i = 0; i < 6; i++)
             v->nic.mac[i] = virtio_cfg_read8(&v->vd, VIRTIO_NET_CFG_MAC + i);
         return;
     }
-    /* No MAC from the device: a random locally administered unicast one. */
-    for (int i = 0; i < 6; i++)
-        v->nic.mac[i] = (uint8_t)rand();
-    v->nic.mac[0] = (uint8_t)((v->nic.mac[0] & 0xfe) | 0x02);
+    /* No MAC from the device: a locally administered unicast one made from the PCI
+     * slot, so that it stays the same across boots (and with it the DHCP leases the
+     * WAN's server gave); NICs are probed before the random source is seeded. */
+    const uint8_t mac[6] = {0x02, 'v', 'g', pd->bus, pd->dev, pd->fn};
+    memcpy(v->nic.mac, mac, sizeof mac);
 }
 
 /* The offloads in effect, as NIC capabilities. TSO needs checksum offload in the same
@@ -355,7 +356,7 @@ static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
     if (rc)
         goto err_fail;
 
-    vnet_read_mac(v);
+    vnet_read_mac(v, pd);
     v->nic.model = v->vd.modern ? "virtio-net (modern)" : "virtio-net (legacy)";
     v->nic.mtu = 1500;
     /* Receive buffers without GSO, and the transmit copies, hold a 1514-byte frame;
