@@ -251,7 +251,6 @@ static void setup_rules(void)
 void appliance_init(const struct boot_info *bi)
 {
     lwip_init();
-    nat_glue_init();
     config_init(&cfg);
     if (bi->config && bi->config_len)
         config_parse(&cfg, bi->config, bi->config_len, report_error,
@@ -260,6 +259,7 @@ void appliance_init(const struct boot_info *bi)
         config_parse(&cfg, bi->cmdline, strlen(bi->cmdline), report_error, (void *)"the command line");
     config_finalize(&cfg, nic_count(), report_error, NULL);
     print_config();
+    nat_glue_init(&cfg);
     dnsrelay_glue_init(&cfg);
     for (unsigned i = 0; i < nic_count(); i++) {
         apply_mtu(nic_get(i), &cfg.nic[i]);

@@ -3,11 +3,15 @@
  * callback) or we closed it, and the conn is free when both are NULL. */
 #include "dnstcp.h"
 #include "dnsrelay_glue.h"
+#include "nat_glue.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
+#include "lwip/prot/ip.h"
+
+#include "arch/cc.h"    /* vmgate_random32_cb */
 
 #include <errno.h>
 #include <string.h>
@@ -185,6 +189,20 @@ static void upstream_err(void *arg, err_t err)
     on_err(arg, err, UPSTREAM);
 }
 
+/* Binds an upstream connection to a port no guest's NAT mapping holds: lwIP's own
+ * choice could be one, and the upstream server's answer would then look like the
+ * guest's (the NAT engine lets vmgate's sockets win only for new flows). A few
+ * random draws from lwIP's range; lwIP's choice after that. */
+static void upstream_bind(struct tcp_pcb *up)
+{
+    for (int k = 0; k < 8; k++) {
+        u16_t port = (u16_t)(0xc000 + rng_uniform_from(vmgate_random32_cb, NULL, 0x4000));
+        if (!nat_port_mapped(nat_glue_engine(), IP_PROTO_TCP, port) &&
+            tcp_bind(up, IP4_ADDR_ANY, port) == ERR_OK)
+            return;
+    }
+}
+
 /* Every second: the connect and idle limits. */
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 {
@@ -267,6 +285,7 @@ static err_t guest_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
     tcp_err(up, upstream_err);
     ip_addr_t dst;
     ip_addr_set_ip4_u32_val(dst, lwip_htonl(server[0]));
+    upstream_bind(up);
     if (tcp_connect(up, &dst, DNS_PORT, upstream_connected) != ERR_OK) {
         count.upstream_failed++;
         return conn_abort(c, newpcb);

@@ -104,6 +104,7 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
                               : NAT_PASS;
     if (v == NAT_DROP) {
         fastpath_stats.dropped++;
+        nat_glue_refused(in, ip, iplen);
         return NIC_RX_DONE;
     }
     u32_t dst_n;

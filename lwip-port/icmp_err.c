@@ -28,6 +28,7 @@ static const struct {
 } kinds[ICMP_ERR_KINDS] = {
     [ICMP_ERR_FRAG_NEEDED]  = {ICMP_TYPE_DEST_UNREACH, ICMP_CODE_FRAG_NEEDED, "fragmentation-needed"},
     [ICMP_ERR_TTL_EXCEEDED] = {ICMP_TYPE_TIME_EXCEEDED, ICMP_CODE_TTL, "time-exceeded"},
+    [ICMP_ERR_PROHIBITED]   = {ICMP_TYPE_DEST_UNREACH, ICMP_CODE_PROHIBITED, "prohibited"},
 };
 
 static int rate_allows(void)

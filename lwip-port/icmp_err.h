@@ -11,6 +11,7 @@
 enum icmp_err_kind {
     ICMP_ERR_FRAG_NEEDED,               /* path MTU (pmtu_icmp.c) */
     ICMP_ERR_TTL_EXCEEDED,              /* traceroute (ttl_icmp.c) */
+    ICMP_ERR_PROHIBITED,                /* NAT could not make a flow (nat_glue.c) */
     ICMP_ERR_KINDS
 };
 

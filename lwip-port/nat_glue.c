@@ -9,6 +9,7 @@
 #include "../kernel/shell.h"
 #include "../net/csum.h"
 #include "pmtu_icmp.h"
+#include "icmp_err.h"
 #include "pktmark.h"
 #include "ttl_icmp.h"
 
@@ -24,7 +25,12 @@
 #include <string.h>
 #include <stdlib.h>
 
-#define NAT_FLOWS 16384
+/* The table's size when the configuration does not set one (`nat flows N`):
+ * longer timeouts (docs/NAT.md) keep more flows alive, and a flow costs about
+ * 150 bytes with its share of the hash tables and its mapping. A machine that
+ * cannot spare that gets the largest table that fits, down to NAT_FLOWS_MIN. */
+#define NAT_FLOWS_DEFAULT 65536
+#define NAT_FLOWS_MIN 1024
 #define NAT_EXPIRE_MS 1000
 
 static struct nat *nat;
@@ -86,11 +92,19 @@ static void expire_tick(void *arg)
     sys_timeout(NAT_EXPIRE_MS, expire_tick, NULL);
 }
 
-void nat_glue_init(void)
+void nat_glue_init(const struct vmgate_config *cfg)
 {
-    nat = nat_create(NAT_FLOWS, vmgate_random32_cb, NULL);
+    unsigned flows = cfg && cfg->nat_flows ? cfg->nat_flows : NAT_FLOWS_DEFAULT;
+
+    while (!(nat = nat_create(flows, vmgate_random32_cb, NULL)) && flows / 2 >= NAT_FLOWS_MIN)
+        flows /= 2;
     if (!nat)
-        panic("nat: cannot allocate a table of %d flows", NAT_FLOWS);
+        panic("nat: not even a table of %u flows fits in memory", flows);
+    if (cfg && cfg->nat_flows && flows != cfg->nat_flows)
+        kprintf("nat: %u flows do not fit in memory; %u\n", (unsigned)cfg->nat_flows, flows);
+    for (int t = 0; cfg && t < NAT_TIMEOUTS; t++)
+        if (cfg->nat_timeout[t])
+            nat_set_timeout(nat, (enum nat_timeout)t, cfg->nat_timeout[t]);
     nat_set_port_filter(nat, port_in_use, NULL);
     sys_timeout(NAT_EXPIRE_MS, expire_tick, NULL);
 }
@@ -167,6 +181,21 @@ static struct pbuf *make_contiguous(struct pbuf *p)
     return q;
 }
 
+/* Contract in nat_glue.h. RFC 5508 REQ-8: a guest whose packet found no room in
+ * the table or no external port is told so at once ("administratively
+ * prohibited"), instead of retrying into a full table; icmp_err_send limits the
+ * rate. Other drops (policy, malformed packets, the WAN's) stay silent. */
+void nat_glue_refused(struct netif *inp, const u8_t *ip, size_t len)
+{
+    enum nat_drop_reason r = nat_last_drop(nat);
+
+    if (inp != wan && (r == NAT_DROP_TABLE_FULL || r == NAT_DROP_NO_PORT)) {
+        struct icmp_quote q;
+        icmp_quote_save(&q, ip, len);
+        icmp_err_send(ICMP_ERR_PROHIBITED, 0, &q);
+    }
+}
+
 /* A translated packet that must leave by the interface it came in on: a hairpin
  * between two guests of one network (net/nat.h, Hairpin), the only translation
  * that does this. lwIP's forwarding never sends a packet back out of its incoming
@@ -198,6 +227,7 @@ static int translate(struct pbuf *p, struct netif *inp)
     icmp_quote_save(&q, p->payload, p->len);
     enum nat_verdict v = nat_process(nat, p->payload, p->len, iface_of(inp), sys_now());
     if (v == NAT_DROP) {
+        nat_glue_refused(inp, p->payload, p->len);
         pbuf_free(p);
         return 1;
     }
@@ -284,8 +314,9 @@ static void print_flow(void *ctx, const struct nat_flow_info *f)
 static void cmd_nat(int argc, char **argv)
 {
     const struct nat_stats *s = nat_get_stats(nat);
-    kprintf("nat: %u flows; translated out %llu in %llu hairpin %llu; created %llu expired %llu "
-            "evicted %llu\n", nat_flow_count(nat), (unsigned long long)s->translated_out,
+    kprintf("nat: %u flows, %u mappings; translated out %llu in %llu hairpin %llu; created %llu "
+            "expired %llu evicted %llu\n", nat_flow_count(nat), nat_mapping_count(nat),
+            (unsigned long long)s->translated_out,
             (unsigned long long)s->translated_in, (unsigned long long)s->hairpinned,
             (unsigned long long)s->flows_created,
             (unsigned long long)s->flows_expired, (unsigned long long)s->flows_evicted);

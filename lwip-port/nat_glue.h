@@ -7,7 +7,9 @@
 #include "../net/config.h"
 #include "../net/nat.h"
 
-void nat_glue_init(void);
+/* Creates the engine: cfg's table size (`nat flows`, else the default, or what
+ * fits) and timeouts (`nat timeout`); NULL: defaults. */
+void nat_glue_init(const struct vmgate_config *cfg);
 /* The WAN netif; its address (from DHCP or static) follows it from now on. */
 void nat_glue_set_wan(struct netif *nif);
 /* An internal network behind nif (addresses in host order); self: vmgate's own
@@ -25,6 +27,10 @@ int nat_glue_ip4_input(struct pbuf *p, struct netif *inp);
 struct nat *nat_glue_engine(void);
 /* The WAN netif's status changed (address from DHCP, ...). */
 void nat_glue_wan_changed(struct netif *nif);
+/* After nat_process() dropped the packet at ip (len bytes, as it arrived: a drop
+ * never changes a packet) that arrived on inp: tells its sender when that is what
+ * the IETF asks (RFC 5508 REQ-8: no room for its flow). */
+void nat_glue_refused(struct netif *inp, const u8_t *ip, size_t len);
 /* For the fast path: is NAT in charge of packets arriving on nif. */
 int nat_glue_handles(const struct netif *nif);
 

@@ -25,6 +25,7 @@
  *    wins); one for an address already reserved there for another MAC is refused.
  *  - Keywords are lower case; MAC hex digits may be either case. */
 #include "config_priv.h"
+#include "nat.h"
 
 #include <string.h>
 
@@ -570,6 +571,42 @@ static bool parse_hostname(struct vmgate_config *c, struct cfg_stmt *s)
     return true;
 }
 
+/* --- nat timeout NAME SECONDS; nat flows N ------------------------------------- */
+
+/* `tcp-transitory` sets both of RFC 7857 2.1's transitory timeouts, the opening
+ * and the closing one. */
+static bool parse_nat(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    uint32_t v;
+
+    if (s->n == 3 && strcmp(s->w[1], "flows") == 0) {
+        if (!cfg_scan_uint(s->w[2], CFG_NAT_FLOWS_MIN, CFG_NAT_FLOWS_MAX, &v))
+            return cfg_fail(s, "nat flows must be %u..%u", CFG_NAT_FLOWS_MIN, CFG_NAT_FLOWS_MAX);
+        c->nat_flows = v;
+        return true;
+    }
+    if (s->n != 4 || strcmp(s->w[1], "timeout") != 0)
+        return cfg_fail(s, "nat takes: timeout NAME SECONDS, or flows N");
+    bool transitory = strcmp(s->w[2], "tcp-transitory") == 0;
+    int which = -1;
+    for (int t = 0; t < NAT_TIMEOUTS && which < 0; t++)
+        if (strcmp(s->w[2], nat_timeout_name((enum nat_timeout)t)) == 0)
+            which = t;
+    if (transitory)
+        which = NAT_TIMEOUT_TCP_OPENING;
+    if (which < 0)
+        return cfg_fail(s, "%.*s: no such timeout (tcp-established, tcp-transitory, tcp-opening, "
+                        "tcp-closing, udp, udp-dns, icmp)", CFG_QUOTE_MAX, s->w[2]);
+    uint32_t floor = nat_timeout_floor((enum nat_timeout)which);
+    if (!cfg_scan_uint(s->w[3], floor, NAT_TIMEOUT_MAX_S, &v))
+        return cfg_fail(s, "nat timeout %s must be %u..%u seconds (the IETF's floor: docs/NAT.md)",
+                        s->w[2], floor, NAT_TIMEOUT_MAX_S);
+    c->nat_timeout[which] = v;
+    if (transitory)
+        c->nat_timeout[NAT_TIMEOUT_TCP_CLOSING] = v;
+    return true;
+}
+
 /* --- statements ------------------------------------------------------------------ */
 
 static bool is_blank(char ch)
@@ -640,6 +677,8 @@ static bool stmt_apply(struct vmgate_config *c, struct cfg_stmt *s, const char *
         return parse_dns(c, s);
     if (strcmp(w0, "hostname") == 0)
         return parse_hostname(c, s);
+    if (strcmp(w0, "nat") == 0)
+        return parse_nat(c, s);
     return cfg_fail(s, "unknown statement");
 }
 

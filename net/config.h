@@ -102,6 +102,10 @@ struct cfg_natnet {
     struct cfg_dhcp_opts dhcp;      /* `dhcp NAME ...`: kept when it is redefined */
 };
 
+#define CFG_NAT_TIMEOUTS 6           /* net/nat.h's NAT_TIMEOUTS */
+#define CFG_NAT_FLOWS_MIN 1024
+#define CFG_NAT_FLOWS_MAX (1u << 22)
+
 struct vmgate_config {
     struct cfg_nic nic[CFG_MAX_NICS];
     struct cfg_natpf natpf[CFG_MAX_NATPF];
@@ -113,6 +117,10 @@ struct vmgate_config {
     uint32_t dns[CFG_MAX_DNS];      /* `dns ADDR...`: upstream resolvers for the relay */
     unsigned n_dns;
     char hostname[CFG_NAME_MAX];
+    /* `nat timeout NAME SECONDS` (net/nat.h, enum nat_timeout; 0: the default) and
+     * `nat flows N` (0: sized from memory). */
+    uint32_t nat_timeout[CFG_NAT_TIMEOUTS];
+    uint32_t nat_flows;
 };
 
 /* Called once per rejected statement: `statement` is the statement's text (trimmed;

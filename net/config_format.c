@@ -4,6 +4,7 @@
  * statement is written in the one spelling the parser accepts for it. Also here:
  * config_equal(), the comparison that round trip is checked with. */
 #include "config_priv.h"
+#include "nat.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,6 +150,12 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
             out_printf(&o, " %s", cfg_ip4_str(c->dns[k], a));
         out_printf(&o, "\n");
     }
+    for (int t = 0; t < CFG_NAT_TIMEOUTS; t++)
+        if (c->nat_timeout[t])
+            out_printf(&o, "nat timeout %s %u\n", nat_timeout_name((enum nat_timeout)t),
+                       (unsigned)c->nat_timeout[t]);
+    if (c->nat_flows)
+        out_printf(&o, "nat flows %u\n", (unsigned)c->nat_flows);
     for (unsigned k = 0; k < c->n_natnets && k < CFG_MAX_NATNETS; k++) {
         const struct cfg_natnet *nn = &c->natnet[k];
         out_printf(&o, "natnetwork %.*s %s/%u%s\n", CFG_NAME_MAX - 1, nn->name,
@@ -245,7 +252,9 @@ bool config_equal(const struct vmgate_config *a, const struct vmgate_config *b)
 {
     if (a->n_natpf != b->n_natpf || a->n_hosts != b->n_hosts ||
         a->n_natnets != b->n_natnets || a->n_dns != b->n_dns ||
-        strncmp(a->hostname, b->hostname, CFG_NAME_MAX) != 0)
+        strncmp(a->hostname, b->hostname, CFG_NAME_MAX) != 0 ||
+        memcmp(a->nat_timeout, b->nat_timeout, sizeof a->nat_timeout) != 0 ||
+        a->nat_flows != b->nat_flows)
         return false;
     for (unsigned i = 0; i < CFG_MAX_NICS; i++)
         if (!nic_equal(&a->nic[i], &b->nic[i]))

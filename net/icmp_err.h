@@ -22,6 +22,8 @@
 #define ICMP_TYPE_DEST_UNREACH   3
 #define ICMP_TYPE_TIME_EXCEEDED 11
 #define ICMP_CODE_FRAG_NEEDED    4      /* with type 3: fragmentation needed and DF set */
+#define ICMP_CODE_PROHIBITED    13      /* with type 3: communication administratively
+                                           prohibited (RFC 1812 5.2.7.1) */
 #define ICMP_CODE_TTL            0      /* with type 11: TTL exceeded in transit */
 
 struct icmp_quote {

@@ -3,6 +3,7 @@
  * view. Translation itself is in nat_flow.c, rules and ports in nat_rules.c. */
 #include "nat_priv.h"
 #include "ip4.h"
+#include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,12 +21,70 @@ static const char *const drop_names[NAT_DROP_REASONS] = {
     [NAT_DROP_INVALID]     = "invalid",
     [NAT_DROP_NO_GUEST]    = "no-guest",
     [NAT_DROP_RST_WINDOW]  = "rst-window",
+    [NAT_DROP_FILTERED]    = "filtered",
 };
+
+/* --- timeouts -------------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    uint32_t floor, def;                /* seconds */
+    enum nat_timer timer;               /* the class it sets (UDP: both) */
+} timeouts[NAT_TIMEOUTS] = {
+    [NAT_TIMEOUT_TCP_ESTABLISHED] = {"tcp-established", 7440, 7440, NAT_TIMER_TCP_ESTABLISHED},
+    [NAT_TIMEOUT_TCP_OPENING]     = {"tcp-opening", 240, 240, NAT_TIMER_TCP_OPENING},
+    [NAT_TIMEOUT_TCP_CLOSING]     = {"tcp-closing", 240, 240, NAT_TIMER_TCP_CLOSING},
+    [NAT_TIMEOUT_UDP]             = {"udp", 120, 300, NAT_TIMER_UDP},
+    [NAT_TIMEOUT_UDP_DNS]         = {"udp-dns", 10, 30, NAT_TIMER_UDP_DNS},
+    [NAT_TIMEOUT_ICMP]            = {"icmp", 60, 60, NAT_TIMER_ICMP},
+};
+
+const char *nat_timeout_name(enum nat_timeout t)
+{
+    return (unsigned)t < NAT_TIMEOUTS ? timeouts[t].name : "unknown";
+}
+
+uint32_t nat_timeout_floor(enum nat_timeout t)
+{
+    return (unsigned)t < NAT_TIMEOUTS ? timeouts[t].floor : 0;
+}
+
+uint32_t nat_timeout_default(enum nat_timeout t)
+{
+    return (unsigned)t < NAT_TIMEOUTS ? timeouts[t].def : 0;
+}
+
+int nat_set_timeout(struct nat *nat, enum nat_timeout t, uint32_t seconds)
+{
+    if ((unsigned)t >= NAT_TIMEOUTS || seconds < timeouts[t].floor || seconds > NAT_TIMEOUT_MAX_S)
+        return -EINVAL;
+    nat->table.timer_ms[timeouts[t].timer] = seconds * 1000u;
+    return 0;
+}
+
+uint32_t nat_get_timeout(const struct nat *nat, enum nat_timeout t)
+{
+    return (unsigned)t < NAT_TIMEOUTS ? nat->table.timer_ms[timeouts[t].timer] / 1000u : 0;
+}
 
 /* --- creation and configuration -------------------------------------------------- */
 
+/* A flow leaves the table: its mapping loses a user. */
+static void flow_removed(void *ctx, struct nat_flow *f)
+{
+    struct nat *nat = ctx;
+
+    if (f->map == NAT_NONE)
+        return;
+    struct nat_map *map = &nat->maps.maps[f->map];
+    if ((f->flags & NAT_FLOW_OPENED_IN) && !(f->flags & NAT_FLOW_ASSURED) && map->unanswered_in)
+        map->unanswered_in--;
+    nat_map_unref(&nat->maps, map);
+}
+
 /* Contract in nat.h. The hash key is drawn here, once: from then on nobody outside
- * can tell which of their tuples share a bucket. */
+ * can tell which of their tuples share a bucket. The mappings' table hashes other
+ * inputs under the same key. */
 struct nat *nat_create(unsigned max_flows, rng_u32_fn random, void *random_ctx)
 {
     struct nat *nat = calloc(1, sizeof *nat);
@@ -41,6 +100,15 @@ struct nat *nat_create(unsigned max_flows, rng_u32_fn random, void *random_ctx)
         free(nat);
         return NULL;
     }
+    /* One more mapping than flows: a new flow's mapping is made before the table
+     * makes room for the flow, which may free the mapping of the flow it evicts. */
+    if (nat_maps_init(&nat->maps, nat->table.capacity + 1, &key) < 0) {
+        nat_table_free(&nat->table);
+        free(nat);
+        return NULL;
+    }
+    nat->table.removed = flow_removed;
+    nat->table.removed_ctx = nat;
     nat->wan_iface = -1;
     return nat;
 }
@@ -50,6 +118,7 @@ void nat_destroy(struct nat *nat)
     if (!nat)
         return;
     nat_table_free(&nat->table);
+    nat_maps_free(&nat->maps);
     free(nat);
 }
 
@@ -59,6 +128,7 @@ void nat_set_wan(struct nat *nat, int iface, uint32_t addr)
     if (iface != nat->wan_iface || addr != nat->wan_addr) {
         nat->stats.flows_flushed += nat->table.count;
         nat_table_flush(&nat->table);
+        nat_maps_flush(&nat->maps);
     }
     nat->wan_iface = iface;
     nat->wan_addr = addr;
@@ -196,10 +266,16 @@ static enum nat_verdict from_guest(struct nat *nat, const struct nat_net *net, s
         return nat_drop(nat, NAT_DROP_SPOOFED);
     if (net_contains(net, dst))
         return pass(nat);
-    if (net->kind == NAT_NET_NAT && nat->wan_addr != 0 && dst == nat->wan_addr &&
-        p->ip.ttl > 1 && !p->icmp_error &&
-        (rule = nat_rule_match(nat, p->ip.proto, p->l4.dport)) >= 0)
-        return nat_flow_hairpin(nat, net, p, rule, now);
+    if (net->kind == NAT_NET_NAT && nat->wan_addr != 0 && dst == nat->wan_addr && p->ip.ttl > 1) {
+        /* vmgate answers pings to its WAN address, from inside as from outside. */
+        if (p->ip.proto == NAT_PROTO_ICMP && p->icmp_type == NAT_ICMP_ECHO_REQUEST)
+            return pass(nat);
+        if (p->icmp_error)
+            return nat_flow_hairpin_error(nat, net, p, now);
+        rule = nat_rule_match(nat, p->ip.proto, p->l4.dport);
+        if (rule >= 0 || (p->l4.dport_p && nat_map_owner(&nat->maps, p->ip.proto, p->l4.dport)))
+            return nat_flow_hairpin(nat, net, p, rule, now);
+    }
     if (isolated(nat, net, dst))
         return nat_drop(nat, NAT_DROP_ISOLATION);
     if (net->kind == NAT_NET_HOSTONLY || p->ip.ttl <= 1)
@@ -292,6 +368,16 @@ unsigned nat_flow_count(const struct nat *nat)
     return nat->table.count;
 }
 
+unsigned nat_mapping_count(const struct nat *nat)
+{
+    return nat->maps.count;
+}
+
+bool nat_port_mapped(const struct nat *nat, uint8_t proto, uint16_t port)
+{
+    return nat && nat_map_owner(&nat->maps, proto, port) != NULL;
+}
+
 /* Contract in nat.h. A scan of the whole table: the console asks rarely. */
 void nat_foreach_flow(const struct nat *nat, uint32_t now_ms,
                       void (*fn)(void *ctx, const struct nat_flow_info *f), void *ctx)
@@ -329,3 +415,5 @@ const char *nat_drop_reason_name(enum nat_drop_reason r)
         return "unknown";
     return drop_names[r];
 }
+
+_Static_assert(NAT_TIMEOUTS == CFG_NAT_TIMEOUTS, "config.h counts the NAT timeouts");

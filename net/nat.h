@@ -115,6 +115,9 @@ enum nat_drop_reason {
     NAT_DROP_RST_WINDOW,    /* a TCP RST whose sequence number is outside the window
                                its receiver would accept (RFC 5961 3.2): an off-path
                                guess at cutting a connection */
+    NAT_DROP_FILTERED,      /* from the WAN to the WAN address, for no mapping, rule or
+                               socket of vmgate's: dropped without an answer (RFC 5382
+                               REQ-4: an unsolicited SYN is never answered) */
     NAT_DROP_REASONS
 };
 
@@ -182,6 +185,28 @@ struct nat_stats {
 
 struct nat;
 
+/* Timeouts a user may set (`nat timeout NAME SECONDS`), with the floors the IETF's
+ * NAT requirements set (docs/NAT.md): a value below its floor is refused. */
+enum nat_timeout {
+    NAT_TIMEOUT_TCP_ESTABLISHED,    /* established and half-closed: >= 7440 s (RFC 5382 REQ-5) */
+    NAT_TIMEOUT_TCP_OPENING,        /* handshakes: >= 240 s (RFC 5382 REQ-5, RFC 7857 2.1) */
+    NAT_TIMEOUT_TCP_CLOSING,        /* closing, after an RST: >= 240 s (RFC 7857 2.1, 2.2) */
+    NAT_TIMEOUT_UDP,                /* >= 120 s, default 300 s (RFC 4787 REQ-5, 5c) */
+    NAT_TIMEOUT_UDP_DNS,            /* UDP to a remote's port 53: >= 10 s (RFC 4787 REQ-5a
+                                       allows less than UDP's floor for well-known ports) */
+    NAT_TIMEOUT_ICMP,               /* ICMP queries: >= 60 s (RFC 5508 REQ-2) */
+    NAT_TIMEOUTS
+};
+#define NAT_TIMEOUT_MAX_S (7u * 24 * 3600)  /* a week: far below the clock's 24-day wrap */
+
+const char *nat_timeout_name(enum nat_timeout t);   /* "tcp-established", ... */
+uint32_t nat_timeout_floor(enum nat_timeout t);     /* seconds */
+uint32_t nat_timeout_default(enum nat_timeout t);   /* seconds */
+/* Sets a timeout for flows whose timer starts from now on. 0, or -EINVAL below the
+ * floor or above NAT_TIMEOUT_MAX_S. */
+int nat_set_timeout(struct nat *nat, enum nat_timeout t, uint32_t seconds);
+uint32_t nat_get_timeout(const struct nat *nat, enum nat_timeout t);
+
 /* Creates an engine with room for max_flows flows (a fixed bound; memory is
  * allocated once, here). random(random_ctx) is its random source, for the table's
  * hash key (drawn here) and the ports it chooses: in the product a cryptographic
@@ -237,6 +262,11 @@ void nat_expire(struct nat *nat, uint32_t now_ms);
 /* The flows in the table: those expired since the last nat_expire() included
  * (a lookup or nat_expire() removes them; they no longer translate anything). */
 unsigned nat_flow_count(const struct nat *nat);
+/* The mappings (guest sockets with an external port) in use. */
+unsigned nat_mapping_count(const struct nat *nat);
+/* Whether a guest's mapping holds external port `port` of proto (TCP, UDP, ICMP):
+ * for vmgate's own sockets, which should not take such a port. */
+bool nat_port_mapped(const struct nat *nat, uint8_t proto, uint16_t port);
 /* Calls fn for each flow; for the console. fn must not call into the engine. */
 void nat_foreach_flow(const struct nat *nat, uint32_t now_ms,
                       void (*fn)(void *ctx, const struct nat_flow_info *f), void *ctx);

@@ -27,28 +27,48 @@ static enum nat_timer timer_of(const struct nat_flow *f)
     bool assured = f->flags & NAT_FLOW_ASSURED;
 
     switch (f->proto) {
-    case NAT_PROTO_TCP:  return nat_tcp_timer(f);
-    case NAT_PROTO_UDP:  return assured ? NAT_TIMER_UDP_ASSURED : NAT_TIMER_UDP;
-    case NAT_PROTO_ICMP: return NAT_TIMER_ICMP;
-    default:             return assured ? NAT_TIMER_OTHER_ASSURED : NAT_TIMER_OTHER;
+    case NAT_PROTO_TCP:
+        return nat_tcp_timer(f);
+    case NAT_PROTO_UDP:
+        /* A guest's query to a DNS server: one datagram each way (RFC 4787 REQ-5a). */
+        return f->rem_port == 53 && !(f->flags & NAT_FLOW_OPENED_IN) ? NAT_TIMER_UDP_DNS
+                                                                    : NAT_TIMER_UDP;
+    case NAT_PROTO_ICMP:
+        return NAT_TIMER_ICMP;
+    default:
+        return assured ? NAT_TIMER_OTHER_ASSURED : NAT_TIMER_OTHER;
     }
 }
 
-/* Direction 0 is the side that opened: the guest, unless a rule opened it. */
+/* Direction 0 is the side that opened: the guest, unless the outside did. */
 static unsigned flow_dir(const struct nat_flow *f, bool from_guest)
 {
-    return from_guest == !(f->flags & NAT_FLOW_FROM_RULE) ? 0 : 1;
+    return from_guest == !(f->flags & NAT_FLOW_OPENED_IN) ? 0 : 1;
+}
+
+/* Which early-drop list f belongs on (nat_table.h, "Shares"). */
+static enum nat_evict evict_class(const struct nat_flow *f)
+{
+    if (!(f->flags & NAT_FLOW_ASSURED))
+        return NAT_EVICT_CAND;
+    if (f->proto != NAT_PROTO_TCP)
+        return NAT_EVICT_SOFT;
+    return nat_tcp_closing(f) ? NAT_EVICT_CAND : NAT_EVICT_NONE;
 }
 
 /* Accounts one packet of f: moves its state (direction from the guest or not),
- * restarts its timeout and updates its early-drop candidacy. Returns false, with f
- * unchanged and *why the reason to drop it, for a TCP segment with impossible
- * flags (INVALID) or an RST outside the window (RST_WINDOW). */
+ * restarts its timeout and updates its early-drop candidacy. A packet from the
+ * guest always restarts the timeout (RFC 4787 REQ-6), one from outside only once
+ * the guest has answered the flow (REQ-6a allows it; before that, a host that
+ * learned a guest's external port could keep a flow to it alive on its own), and
+ * an RST never gives more time (RFC 7857 7.1). Returns false, with f unchanged and
+ * *why the reason to drop it, for a TCP segment with impossible flags (INVALID)
+ * or an RST outside the window (RST_WINDOW). */
 static bool flow_account(struct nat *nat, struct nat_flow *f, const struct nat_pkt *p,
                          bool from_guest, uint32_t now, enum nat_drop_reason *why)
 {
     unsigned dir = flow_dir(f, from_guest);
-    bool candidate;
+    bool was_assured = f->flags & NAT_FLOW_ASSURED;
 
     if (f->proto == NAT_PROTO_TCP) {
         switch (nat_tcp_track(f, dir, p)) {
@@ -64,9 +84,15 @@ static bool flow_account(struct nat *nat, struct nat_flow *f, const struct nat_p
     } else if (dir == 1) {
         f->flags |= NAT_FLOW_ASSURED;
     }
-    nat_table_touch(&nat->table, f, timer_of(f), now);
-    candidate = !(f->flags & NAT_FLOW_ASSURED) || (f->proto == NAT_PROTO_TCP && nat_tcp_closing(f));
-    nat_table_set_evictable(&nat->table, f, candidate);
+    bool assured = f->flags & NAT_FLOW_ASSURED;
+    if (assured && !was_assured && (f->flags & NAT_FLOW_OPENED_IN) && f->map != NAT_NONE &&
+        nat->maps.maps[f->map].unanswered_in)
+        nat->maps.maps[f->map].unanswered_in--;
+    if (f->proto == NAT_PROTO_TCP && (p->tcp_flags & NAT_TCP_RST))
+        nat_table_shorten(&nat->table, f, timer_of(f), now);
+    else if (from_guest || assured)
+        nat_table_touch(&nat->table, f, timer_of(f), now);
+    nat_table_set_evict(&nat->table, f, evict_class(f));
     if (from_guest)
         f->packets_out++;
     else
@@ -92,7 +118,7 @@ static enum nat_verdict forward_in(struct nat *nat, struct nat_flow *f, struct n
 static struct nat_flow *flow_open(struct nat *nat, const struct nat_flow *proto_flow,
                                   uint32_t now, enum nat_verdict *v)
 {
-    struct nat_flow *f = nat_table_get(&nat->table, now);
+    struct nat_flow *f = nat_table_get(&nat->table, now, proto_flow->iface);
 
     if (!f) {
         *v = nat_drop(nat, NAT_DROP_TABLE_FULL);
@@ -106,7 +132,51 @@ static struct nat_flow *flow_open(struct nat *nat, const struct nat_flow *proto_
     return f;
 }
 
-/* Opens the flow of a guest's first packet to a remote. */
+/* Opens a flow that uses map (or none: NULL). The mapping is held while the table
+ * makes room, since making room may evict the mapping's last other flow; the hold
+ * becomes the new flow's reference, or is dropped (freeing a mapping that has no
+ * flow then). */
+static struct nat_flow *flow_open_mapped(struct nat *nat, struct nat_flow *n, struct nat_map *map,
+                                         uint32_t now, enum nat_verdict *v)
+{
+    struct nat_flow *f;
+
+    if (map) {
+        nat_map_ref(map);
+        n->map = nat_map_index(&nat->maps, map);
+    } else {
+        n->map = NAT_NONE;
+    }
+    f = flow_open(nat, n, now, v);
+    if (!f && map)
+        nat_map_unref(&nat->maps, map);
+    return f;
+}
+
+/* The mapping of a guest's socket, made if it has none (nat_map.h): the guest's
+ * port as the external one when free. NULL with *v the drop verdict. */
+static struct nat_map *map_for(struct nat *nat, const struct nat_net *net, const struct nat_pkt *p,
+                               enum nat_verdict *v)
+{
+    struct nat_map *map = nat_map_find(&nat->maps, p->ip.proto, p->ip.src, p->l4.sport);
+    uint16_t ext;
+
+    if (map)
+        return map;
+    if (!nat_port_choose(nat, p->ip.proto, p->l4.sport, &ext)) {
+        *v = nat_drop(nat, NAT_DROP_NO_PORT);
+        return NULL;
+    }
+    map = nat_map_add(&nat->maps, p->ip.proto, (uint8_t)net->iface, p->ip.src, p->l4.sport, ext);
+    if (!map)
+        *v = nat_drop(nat, NAT_DROP_TABLE_FULL);
+    return map;
+}
+
+/* Opens the flow of a guest's first packet to a remote. Protocols with ports (and
+ * ICMP identifiers) leave through the guest socket's mapping: its external port
+ * is that mapping's alone, so the flow's inbound key is free. A protocol without
+ * ports has one possible inbound key per remote. */
 static struct nat_flow *flow_open_out(struct nat *nat, const struct nat_net *net,
                                       const struct nat_pkt *p, uint32_t now, enum nat_verdict *v)
 {
@@ -116,7 +186,7 @@ static struct nat_flow *flow_open_out(struct nat *nat, const struct nat_net *net
         .rem_addr = p->ip.dst, .rem_port = p->l4.dport,
         .ext_addr = nat->wan_addr,
     };
-    struct nat_key in = {p->ip.dst, nat->wan_addr, p->l4.dport, 0, p->ip.proto};
+    struct nat_map *map = NULL;
 
     if (p->ip.proto == NAT_PROTO_TCP) {
         n.tcp_state = (uint8_t)nat_tcp_open_state(p->tcp_flags);
@@ -125,14 +195,18 @@ static struct nat_flow *flow_open_out(struct nat *nat, const struct nat_net *net
             return NULL;
         }
     }
-    /* A protocol without ports has one possible inbound key per remote. */
-    if (p->l4.sport_p ? !nat_port_choose(nat, &in, p->l4.sport, now)
-                      : !nat_table_in_free(&nat->table, &in, now)) {
-        *v = nat_drop(nat, NAT_DROP_NO_PORT);
-        return NULL;
+    if (p->l4.sport_p) {
+        if (!(map = map_for(nat, net, p, v)))
+            return NULL;
+        n.ext_port = map->ext_port;
+    } else {
+        struct nat_key in = {p->ip.dst, nat->wan_addr, 0, 0, p->ip.proto};
+        if (!nat_table_in_free(&nat->table, &in, now)) {
+            *v = nat_drop(nat, NAT_DROP_NO_PORT);
+            return NULL;
+        }
     }
-    n.ext_port = in.dport;
-    return flow_open(nat, &n, now, v);
+    return flow_open_mapped(nat, &n, map, now, v);
 }
 
 /* Contract in nat_priv.h. */
@@ -183,44 +257,100 @@ static uint32_t rule_guest(const struct nat *nat, const struct nat_rule *r)
     return net && nat_net_host_ok(net, addr) ? addr : 0;
 }
 
-/* Opens the flow of a new connection to a forwarding rule's host port; NULL with
- * *v NAT_PASS if no rule takes it (or the rule has no guest to give it to), or the
- * drop verdict. */
-static struct nat_flow *flow_open_rule(struct nat *nat, const struct nat_pkt *p, uint32_t now,
-                                       enum nat_verdict *v)
+/* Opens the flow of a new connection to a forwarding rule's host port, the rule
+ * in slot `slot`. NULL with *v the verdict: NO_GUEST when the rule has no guest yet
+ * (no lease: a closed port from outside, but not answered), INVALID for flags that
+ * cannot open a connection, or a drop. */
+static struct nat_flow *flow_open_rule(struct nat *nat, int slot, const struct nat_pkt *p,
+                                       uint32_t now, enum nat_verdict *v)
 {
-    int slot = nat_rule_match(nat, p->ip.proto, p->l4.dport);
-    const struct nat_rule *r;
-    struct nat_flow n;
-    struct nat_key out;
-
-    *v = NAT_PASS;
-    if (slot < 0)
-        return NULL;
-    r = &nat->rules[slot];
-    n = (struct nat_flow){
-        .proto = p->ip.proto, .iface = r->iface, .flags = NAT_FLOW_FROM_RULE,
-        .rule = (uint8_t)(slot + 1),
+    const struct nat_rule *r = &nat->rules[slot];
+    struct nat_flow n = {
+        .proto = p->ip.proto, .iface = r->iface,
+        .flags = NAT_FLOW_FROM_RULE | NAT_FLOW_OPENED_IN, .rule = (uint8_t)(slot + 1),
         .int_addr = r->guest_ip, .int_port = r->guest_port,
         .rem_addr = p->ip.src, .rem_port = p->l4.sport,
         .ext_addr = p->ip.dst, .ext_port = p->l4.dport,
     };
+    struct nat_key out;
+
     if (p->ip.proto == NAT_PROTO_TCP) {
         n.tcp_state = (uint8_t)nat_tcp_open_state(p->tcp_flags);
-        if (n.tcp_state == NAT_TCP_NONE)
+        if (n.tcp_state == NAT_TCP_NONE) {
+            *v = nat_drop(nat, NAT_DROP_INVALID);
             return NULL;
+        }
     }
-    /* No guest yet (no lease): not NAT's packet; lwIP answers as for a closed port. */
     n.int_addr = rule_guest(nat, r);
-    if (n.int_addr == 0)
+    if (n.int_addr == 0) {
+        *v = nat_drop(nat, NAT_DROP_NO_GUEST);
         return NULL;
+    }
     /* The guest already talks to this remote from that port on its own. */
     out = (struct nat_key){n.int_addr, n.rem_addr, n.int_port, n.rem_port, n.proto};
     if (nat_table_find(&nat->table, NAT_OUT, &out, now)) {
         *v = nat_drop(nat, NAT_DROP_NO_PORT);
         return NULL;
     }
-    return flow_open(nat, &n, now, v);
+    return flow_open_mapped(nat, &n, NULL, now, v);
+}
+
+/* Opens a flow from outside through the mapping that owns the packet's external
+ * port: endpoint-independent filtering (RFC 4787 REQ-8, RFC 5382 REQ-3), so that
+ * a peer the guest's socket has not talked to yet (the other end of a hole punched
+ * through two NATs, a STUN server's other address) gets through. TCP only with a
+ * SYN, and never more than NAT_MAP_UNANSWERED_MAX flows per mapping that the guest
+ * has not answered; such flows go first when room is short (they are not
+ * assured), and they count against the guest's share. NULL with *v the verdict. */
+static struct nat_flow *flow_open_eif(struct nat *nat, struct nat_map *map, const struct nat_pkt *p,
+                                      uint32_t now, enum nat_verdict *v)
+{
+    struct nat_flow n = {
+        .proto = p->ip.proto, .iface = map->iface, .flags = NAT_FLOW_OPENED_IN,
+        .int_addr = map->int_addr, .int_port = map->int_port,
+        .rem_addr = p->ip.src, .rem_port = p->l4.sport,
+        .ext_addr = p->ip.dst, .ext_port = p->l4.dport,
+    };
+    struct nat_flow *f;
+
+    if (p->ip.proto == NAT_PROTO_TCP) {
+        if ((p->tcp_flags & (NAT_TCP_SYN | NAT_TCP_ACK | NAT_TCP_RST | NAT_TCP_FIN)) != NAT_TCP_SYN) {
+            *v = nat_drop(nat, NAT_DROP_FILTERED);
+            return NULL;
+        }
+        n.tcp_state = NAT_TCP_SYN_SENT;
+    }
+    if (map->unanswered_in >= NAT_MAP_UNANSWERED_MAX) {
+        *v = nat_drop(nat, NAT_DROP_FILTERED);
+        return NULL;
+    }
+    if ((f = flow_open_mapped(nat, &n, map, now, v)))
+        nat->maps.maps[f->map].unanswered_in++;
+    return f;
+}
+
+/* A packet from outside to the WAN address that matches no flow: a forwarding
+ * rule's, a mapping's (its filter), vmgate's own (a socket of its own holds the
+ * port: lwIP's), or nobody's, dropped without an answer (RFC 5382 REQ-4 and 4a:
+ * the WAN side is silent; an unsolicited SYN is never answered). NULL with *v. */
+static struct nat_flow *flow_open_in(struct nat *nat, const struct nat_pkt *p, uint32_t now,
+                                     enum nat_verdict *v)
+{
+    int slot = nat_rule_match(nat, p->ip.proto, p->l4.dport);
+    struct nat_map *map;
+
+    if (slot >= 0)
+        return flow_open_rule(nat, slot, p, now, v);
+    /* vmgate's sockets first: a port one of them holds is theirs, even if a guest's
+     * mapping took it before the socket did. */
+    if (nat->port_in_use && nat->port_in_use(nat->port_ctx, p->ip.proto, p->l4.dport)) {
+        *v = NAT_PASS;
+        return NULL;
+    }
+    if ((map = nat_map_owner(&nat->maps, p->ip.proto, p->l4.dport)))
+        return flow_open_eif(nat, map, p, now, v);
+    *v = nat_drop(nat, NAT_DROP_FILTERED);
+    return NULL;
 }
 
 /* Contract in nat_priv.h. */
@@ -252,9 +382,11 @@ enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now)
     k = pkt_key(&p->ip, &p->l4);
     f = nat_table_find(&nat->table, NAT_IN, &k, now);
     if (!f) {
+        /* Only TCP and UDP may open a flow from outside; an echo reply belongs to
+         * the request it answers, and other protocols are vmgate's (lwIP's). */
         if (p->ip.proto != NAT_PROTO_TCP && p->ip.proto != NAT_PROTO_UDP)
             return NAT_PASS;
-        if (!(f = flow_open_rule(nat, p, now, &v)))
+        if (!(f = flow_open_in(nat, p, now, &v)))
             return v;
     }
     if (!flow_account(nat, f, p, false, now, &why))
@@ -263,10 +395,10 @@ enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now)
 }
 
 /* What the outbound step of a hairpin changes in a packet (source address and
- * port, their checksums), kept so that a packet the inbound step refuses leaves as
- * it came: a dropped packet is never changed. */
+ * port, their checksums), kept so that a packet the inbound step refuses
+ * leaves as it came: a dropped packet is never changed. */
 struct hairpin_undo {
-    uint8_t ip[6];              /* IP header bytes 10-15: checksum, source address */
+    uint8_t ip[12];             /* IP header bytes 4-15: ID ... checksum, source address */
     uint8_t sport[2], csum[2];
     uint32_t src;
     uint16_t sport_host;
@@ -274,7 +406,7 @@ struct hairpin_undo {
 
 static void undo_save(struct hairpin_undo *u, const struct nat_pkt *p)
 {
-    memcpy(u->ip, p->ip.hdr + 10, sizeof u->ip);
+    memcpy(u->ip, p->ip.hdr + 4, sizeof u->ip);
     memcpy(u->sport, p->l4.sport_p, 2);
     if (p->l4.csum_p)
         memcpy(u->csum, p->l4.csum_p, 2);
@@ -284,7 +416,7 @@ static void undo_save(struct hairpin_undo *u, const struct nat_pkt *p)
 
 static void undo_restore(const struct hairpin_undo *u, struct nat_pkt *p)
 {
-    memcpy(p->ip.hdr + 10, u->ip, sizeof u->ip);
+    memcpy(p->ip.hdr + 4, u->ip, sizeof u->ip);
     memcpy(p->l4.sport_p, u->sport, 2);
     if (p->l4.csum_p)
         memcpy(p->l4.csum_p, u->csum, 2);
@@ -294,7 +426,7 @@ static void undo_restore(const struct hairpin_undo *u, struct nat_pkt *p)
 
 /* Contract in nat_priv.h. The packet is counted once (nat.h, nat_stats): as
  * hairpinned, or as the drop that ends it; the two translations it passes through
- * count it as translated out and in, which is taken back here. The rule's guest is
+ * count it as translated out and in, which is taken back here. A rule's guest is
  * known before the sender's flow is opened, so that a packet refused for want of
  * one leaves no flow behind; what can still refuse it after (a full table, the
  * guest already talking from that port, flags that cannot open) leaves the
@@ -305,7 +437,7 @@ enum nat_verdict nat_flow_hairpin(struct nat *nat, const struct nat_net *net, st
     struct hairpin_undo undo;
     enum nat_verdict v;
 
-    if (rule_guest(nat, &nat->rules[rule]) == 0)
+    if (rule >= 0 && rule_guest(nat, &nat->rules[rule]) == 0)
         return nat_drop(nat, NAT_DROP_NO_GUEST);
     undo_save(&undo, p);
     v = nat_flow_out(nat, net, p, now);
@@ -315,6 +447,36 @@ enum nat_verdict nat_flow_hairpin(struct nat *nat, const struct nat_net *net, st
     v = nat_flow_in(nat, p, now);
     if (v != NAT_FORWARD) {
         undo_restore(&undo, p);
+        return v == NAT_PASS ? nat_drop(nat, NAT_DROP_INVALID) : v;
+    }
+    nat->stats.translated_in--;
+    nat->stats.hairpinned++;
+    return NAT_FORWARD;
+}
+
+/* Contract in nat_priv.h. Both steps rewrite only the outer header, the ICMP
+ * checksum and the quote's headers, which all lie in the packet's first bytes:
+ * those are kept, so that a refused error leaves as it came. */
+enum nat_verdict nat_flow_hairpin_error(struct nat *nat, const struct nat_net *net,
+                                        struct nat_pkt *p, uint32_t now)
+{
+    uint8_t keep[60 + 8 + 60 + 20];
+    size_t inner_end = (size_t)(p->inner.hdr - p->ip.hdr) + (size_t)(p->inner.hdr[0] & 0x0f) * 4 + 20;
+    size_t n = inner_end < p->tot_len ? inner_end : p->tot_len;
+    struct nat_pkt saved = *p;
+    enum nat_verdict v;
+
+    if (n > sizeof keep)
+        n = sizeof keep;
+    memcpy(keep, p->ip.hdr, n);
+    v = nat_flow_out(nat, net, p, now);
+    if (v != NAT_FORWARD)
+        return v;
+    nat->stats.translated_out--;
+    v = nat_flow_in(nat, p, now);
+    if (v != NAT_FORWARD) {
+        memcpy(saved.ip.hdr, keep, n);
+        *p = saved;
         return v == NAT_PASS ? nat_drop(nat, NAT_DROP_INVALID) : v;
     }
     nat->stats.translated_in--;

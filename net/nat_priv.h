@@ -7,11 +7,17 @@
 #include "nat.h"
 #include "nat_parse.h"
 #include "nat_table.h"
+#include "nat_map.h"
 
-#define NAT_PORT_PROBES 256     /* ports tried before a new flow is refused NO_PORT */
+
+/* At most this many flows that the outside opened through one mapping (its
+ * endpoint-independent filter) and the guest has not answered: a host that learns
+ * a guest's external port cannot fill the table with flows to it. */
+#define NAT_MAP_UNANSWERED_MAX 64
 
 struct nat {
     struct nat_table table;
+    struct nat_maps maps;
     struct nat_stats stats;
     enum nat_drop_reason last_drop;
     rng_u32_fn random;                  /* nat_create()'s random source */
@@ -51,11 +57,16 @@ enum nat_verdict nat_flow_out(struct nat *nat, const struct nat_net *net, struct
 /* From the WAN, to the WAN address: translate through a flow, or a new one from a
  * forwarding rule; NAT_PASS if neither applies. */
 enum nat_verdict nat_flow_in(struct nat *nat, struct nat_pkt *p, uint32_t now);
-/* From a guest on a NAT network, to the port of the rule in slot `rule` on the WAN
- * address: out through the guest's flow, then in through the rule's (nat.h,
- * Hairpin). */
+/* From a guest on a NAT network, to a port on the WAN address that a forwarding
+ * rule (in slot `rule`, or -1) or another guest's mapping holds: out through the
+ * guest's flow, then in through the rule's or the mapping's (nat.h, Hairpin). */
 enum nat_verdict nat_flow_hairpin(struct nat *nat, const struct nat_net *net, struct nat_pkt *p,
                                   int rule, uint32_t now);
+/* From a guest on a NAT network, an ICMP error to the WAN address about a packet
+ * hairpinned to it: out as the guest's error, then in to the packet's sender
+ * (RFC 5508 REQ-7). */
+enum nat_verdict nat_flow_hairpin_error(struct nat *nat, const struct nat_net *net,
+                                        struct nat_pkt *p, uint32_t now);
 /* Translates p if it is a plain packet of an existing flow, one that needs nothing
  * more (no new flow, no ICMP error, TTL above 1, a TCP segment the flow accepts):
  * nat_process_ex()'s first step, the common case. NAT_PASS otherwise, with
@@ -66,9 +77,13 @@ enum nat_verdict nat_flow_existing(struct nat *nat, struct nat_pkt *p, int iface
 /* The slot of the rule that takes a new connection of proto to port on the WAN
  * address, or -1. */
 int nat_rule_match(const struct nat *nat, uint8_t proto, uint16_t port);
-/* Chooses the external port of a new outbound flow whose inbound key is *k
- * (k->dport is the port being chosen): preferred if free, else a probed one.
- * Returns true with k->dport set, false if none was found. */
-bool nat_port_choose(struct nat *nat, struct nat_key *k, uint16_t preferred, uint32_t now);
+/* True if some forwarding rule's host port is (proto, port). */
+bool nat_rule_port(const struct nat *nat, uint8_t proto, uint16_t port);
+/* Chooses the external port of a new mapping of proto (TCP, UDP, ICMP ids): the
+ * guest's own (preferred) if free, else one of the same range (RFC 4787 REQ-3a:
+ * below 1024 stays below 1024) and parity (REQ-4), from a random start (RFC 6056).
+ * Free means: no mapping owns it, no rule uses it, no socket of vmgate's holds it.
+ * Returns true with *port set, false if the range is full. */
+bool nat_port_choose(struct nat *nat, uint8_t proto, uint16_t preferred, uint16_t *port);
 
 #endif

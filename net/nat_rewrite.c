@@ -100,3 +100,4 @@ void nat_rewrite_dst(struct nat_ip *ip, struct nat_l4 *l4, uint32_t addr, uint16
     if (l4->dport_p)
         l4->dport = port;
 }
+

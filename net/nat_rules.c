@@ -119,38 +119,51 @@ int nat_rule_match(const struct nat *nat, uint8_t proto, uint16_t port)
     return -1;
 }
 
-/* True if a new flow may take external port `port` for inbound key k. */
-static bool port_usable(struct nat *nat, struct nat_key *k, uint16_t port, uint32_t now)
+/* Contract in nat_priv.h. */
+bool nat_rule_port(const struct nat *nat, uint8_t proto, uint16_t port)
 {
-    if (rule_port_test(nat, k->proto, port))
-        return false;
-    if (nat->port_in_use && nat->port_in_use(nat->port_ctx, k->proto, port))
-        return false;
-    k->dport = port;
-    return nat_table_in_free(&nat->table, k, now);
+    return rule_port_test(nat, proto, port);
 }
 
-/* Contract in nat_priv.h. Probing walks up from a random start, so that which port
- * a guest gets tells nothing about the others' and two guests that collide do not
- * keep colliding. */
-bool nat_port_choose(struct nat *nat, struct nat_key *k, uint16_t preferred, uint32_t now)
+/* True if a new mapping of proto may take external port `port`. */
+static bool port_usable(struct nat *nat, uint8_t proto, uint16_t port)
+{
+    if (port == 0 || rule_port_test(nat, proto, port) || nat_map_owner(&nat->maps, proto, port))
+        return false;
+    return !nat->port_in_use || !nat->port_in_use(nat->port_ctx, proto, port);
+}
+
+/* Contract in nat_priv.h. The walk goes up from a random start in steps of two, so
+ * that which port a guest gets tells nothing about the others' and the parity of
+ * its own is kept (RTP's even data port and odd control port stay so); it covers
+ * the whole range, so a port is refused only when every one is taken. */
+bool nat_port_choose(struct nat *nat, uint8_t proto, uint16_t preferred, uint16_t *port)
 {
     uint32_t lo, n, start;
-    bool ports = k->proto != NAT_PROTO_ICMP;
 
-    if ((preferred != 0 || !ports) && port_usable(nat, k, preferred, now))
+    if (port_usable(nat, proto, preferred)) {
+        *port = preferred;
         return true;
-    if (!ports)
-        lo = 1, n = 65535;
+    }
+    if (proto == NAT_PROTO_ICMP)
+        lo = 1, n = 65535;                      /* identifiers have no ranges */
     else if (preferred != 0 && preferred < 1024)
-        lo = 512, n = 512;
+        lo = 512, n = 512;                      /* NFS and friends want a privileged one */
     else
         lo = 1024, n = 65536 - 1024;
     start = rng_uniform_from(nat->random, nat->random_ctx, n);
-    for (uint32_t i = 0; i < NAT_PORT_PROBES && i < n; i++) {
-        uint16_t port = (uint16_t)(lo + (start + i) % n);
-        if (port_usable(nat, k, port, now))
-            return true;
+    /* Ports of the preferred one's parity first, then the others. */
+    for (uint32_t pass = 0; pass < 2; pass++) {
+        uint32_t want = (preferred & 1u) ^ pass;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t p = lo + (start + i) % n;
+            if ((p & 1u) != want)
+                continue;
+            if (port_usable(nat, proto, (uint16_t)p)) {
+                *port = (uint16_t)p;
+                return true;
+            }
+        }
     }
     return false;
 }

@@ -10,24 +10,16 @@
 
 #define S(x) ((uint32_t)(x) * 1000u)
 
-/* Timeouts, in ms, per timer class. TCP follows the connection's phase: a handshake
- * gets minutes, an established connection two hours (keepalives are typically sent
- * after two hours), a closing one the time its last segments need. UDP and other
- * protocols keep a short timeout until answered and a longer one after; an echo
- * lives as long as a ping waits. */
-const uint32_t nat_timer_ms[NAT_TIMERS] = {
-    [NAT_TIMER_TCP_SYN_SENT]    = S(120),
-    [NAT_TIMER_TCP_SYN_RECV]    = S(60),
-    [NAT_TIMER_TCP_ESTABLISHED] = S(7200),
-    [NAT_TIMER_TCP_PICKUP]      = S(60),
-    [NAT_TIMER_TCP_FIN_WAIT]    = S(120),
-    [NAT_TIMER_TCP_CLOSE_WAIT]  = S(60),
-    [NAT_TIMER_TCP_LAST_ACK]    = S(30),
-    [NAT_TIMER_TCP_TIME_WAIT]   = S(120),
-    [NAT_TIMER_TCP_CLOSE]       = S(10),
-    [NAT_TIMER_UDP]             = S(30),
-    [NAT_TIMER_UDP_ASSURED]     = S(180),
-    [NAT_TIMER_ICMP]            = S(30),
+/* The default timeout of each class (nat.h gives the RFCs' floors and the
+ * configuration's names): the RFC 5382/4787/5508 defaults, and for protocols the
+ * RFCs do not cover a short one until answered and a long one after. */
+static const uint32_t default_ms[NAT_TIMERS] = {
+    [NAT_TIMER_TCP_OPENING]     = S(240),
+    [NAT_TIMER_TCP_ESTABLISHED] = S(7440),
+    [NAT_TIMER_TCP_CLOSING]     = S(240),
+    [NAT_TIMER_UDP]             = S(300),
+    [NAT_TIMER_UDP_DNS]         = S(30),
+    [NAT_TIMER_ICMP]            = S(60),
     [NAT_TIMER_OTHER]           = S(30),
     [NAT_TIMER_OTHER_ASSURED]   = S(600),
 };
@@ -37,11 +29,22 @@ static uint32_t flow_index(const struct nat_table *t, const struct nat_flow *f)
     return (uint32_t)(f - t->flows);
 }
 
-/* --- the early-drop list: oldest candidate first --------------------------------- */
+/* --- the early-drop lists: per interface, oldest first -------------------------- */
+
+static struct nat_acct *acct_of(struct nat_table *t, int iface)
+{
+    return &t->acct[(unsigned)iface % NAT_IFACES];
+}
+
+static struct nat_list *evict_list(struct nat_table *t, const struct nat_flow *f)
+{
+    struct nat_acct *a = acct_of(t, f->iface);
+    return f->evict == NAT_EVICT_CAND ? &a->cand : &a->soft;
+}
 
 static void evict_append(struct nat_table *t, uint32_t i)
 {
-    struct nat_list *l = &t->evictable;
+    struct nat_list *l = evict_list(t, &t->flows[i]);
 
     t->flows[i].evict_prev = l->tail;
     t->flows[i].evict_next = NAT_NONE;
@@ -54,7 +57,7 @@ static void evict_append(struct nat_table *t, uint32_t i)
 
 static void evict_unlink(struct nat_table *t, uint32_t i)
 {
-    struct nat_list *l = &t->evictable;
+    struct nat_list *l = evict_list(t, &t->flows[i]);
     uint32_t prev = t->flows[i].evict_prev, next = t->flows[i].evict_next;
 
     if (prev == NAT_NONE)
@@ -186,7 +189,9 @@ static void free_all(struct nat_table *t)
     memset(t->bucket_out, 0xff, sizeof *t->bucket_out * (t->mask + 1));
     memset(t->bucket_in, 0xff, sizeof *t->bucket_in * (t->mask + 1));
     memset(t->wheel, 0xff, sizeof *t->wheel * NAT_WHEEL_SLOTS);
-    t->evictable = (struct nat_list){NAT_NONE, NAT_NONE};
+    for (unsigned i = 0; i < NAT_IFACES; i++)
+        t->acct[i] = (struct nat_acct){0, {NAT_NONE, NAT_NONE}, {NAT_NONE, NAT_NONE}};
+    t->active = 0;
     t->count = 0;
 }
 
@@ -213,6 +218,7 @@ int nat_table_init(struct nat_table *t, unsigned capacity, const struct siphash_
     t->capacity = capacity;
     t->key = *key;
     t->stats = stats;
+    memcpy(t->timer_ms, default_ms, sizeof t->timer_ms);
     free_all(t);
     return 0;
 }
@@ -237,8 +243,13 @@ void nat_table_remove(struct nat_table *t, struct nat_flow *f)
     chain_unlink(t, NAT_OUT, i);
     chain_unlink(t, NAT_IN, i);
     wheel_unlink(t, i);
-    if (f->flags & NAT_FLOW_EVICTABLE)
+    if (f->evict != NAT_EVICT_NONE)
         evict_unlink(t, i);
+    struct nat_acct *a = acct_of(t, f->iface);
+    if (--a->flows == 0)
+        t->active--;
+    if (t->removed)
+        t->removed(t->removed_ctx, f);
     f->flags = 0;
     f->next_out = t->free_head;
     t->free_head = i;
@@ -348,24 +359,55 @@ bool nat_table_in_free(struct nat_table *t, const struct nat_key *k, uint32_t no
 
 /* --- allocation and insertion ---------------------------------------------------- */
 
-/* Contract in nat_table.h. */
-struct nat_flow *nat_table_get(struct nat_table *t, uint32_t now)
+/* Evicts the oldest candidate of a, or else its oldest answered flow other than
+ * TCP's. False if it has neither. */
+static bool evict_from(struct nat_table *t, struct nat_acct *a)
 {
+    uint32_t i = a->cand.head != NAT_NONE ? a->cand.head : a->soft.head;
+
+    if (i == NAT_NONE)
+        return false;
+    nat_table_remove(t, &t->flows[i]);
+    t->stats->flows_evicted++;
+    return true;
+}
+
+/* The interface holding the most flows that has one to give, or NULL. Scanned
+ * only when the table is full. */
+static struct nat_acct *biggest_giver(struct nat_table *t)
+{
+    struct nat_acct *best = NULL;
+
+    for (unsigned i = 0; i < NAT_IFACES; i++) {
+        struct nat_acct *a = &t->acct[i];
+        if ((a->cand.head != NAT_NONE || a->soft.head != NAT_NONE) && (!best || a->flows > best->flows))
+            best = a;
+    }
+    return best;
+}
+
+/* Contract in nat_table.h (the policy: "Shares"). */
+struct nat_flow *nat_table_get(struct nat_table *t, uint32_t now, int iface)
+{
+    struct nat_acct *a = acct_of(t, iface);
+    uint32_t cap = t->capacity < 4 ? t->capacity : t->capacity - t->capacity / 4;
     uint32_t i;
     struct nat_flow *f;
 
-    if (t->free_head == NAT_NONE && wheel_advance(t, now, NAT_REUSE_SCAN) == 0) {
-        if ((i = t->evictable.head) != NAT_NONE) {
-            nat_table_remove(t, &t->flows[i]);
-            t->stats->flows_evicted++;
-        } else {
+    if (a->flows >= cap) {
+        if (!evict_from(t, a))
             return NULL;
-        }
+    } else if (t->free_head == NAT_NONE && wheel_advance(t, now, NAT_REUSE_SCAN) == 0) {
+        unsigned active = t->active + (a->flows == 0);
+        struct nat_acct *victim = a->flows >= t->capacity / active ? a : biggest_giver(t);
+        if (!victim || !evict_from(t, victim))
+            return NULL;
     }
     i = t->free_head;
     f = &t->flows[i];
     t->free_head = f->next_out;
     memset(f, 0, sizeof *f);
+    f->map = NAT_NONE;
     return f;
 }
 
@@ -400,11 +442,13 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, enum nat_timer tim
 
     f->flags |= NAT_FLOW_USED;
     f->timer = (uint8_t)timer;
-    f->expires = now + nat_timer_ms[timer];
+    f->expires = now + t->timer_ms[timer];
     wheel_link(t, i, f->expires);
-    f->flags &= (uint8_t)~NAT_FLOW_EVICTABLE;
-    if (!(f->flags & NAT_FLOW_ASSURED))
-        nat_table_set_evictable(t, f, true);
+    struct nat_acct *a = acct_of(t, f->iface);
+    if (a->flows++ == 0)
+        t->active++;
+    f->evict = NAT_EVICT_NONE;
+    nat_table_set_evict(t, f, (f->flags & NAT_FLOW_ASSURED) ? NAT_EVICT_SOFT : NAT_EVICT_CAND);
     t->count++;
     t->stats->flows_created++;
     return 0;
@@ -412,11 +456,10 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, enum nat_timer tim
 
 /* --- timers and early drop ------------------------------------------------------- */
 
-/* Contract in nat_table.h. */
-void nat_table_touch(struct nat_table *t, struct nat_flow *f, enum nat_timer timer, uint32_t now)
+/* Sets f's expiry, moving it to an earlier slot if its slot would be late. */
+static void set_expiry(struct nat_table *t, struct nat_flow *f, uint32_t expires)
 {
-    f->timer = (uint8_t)timer;
-    f->expires = now + nat_timer_ms[timer];
+    f->expires = expires;
     /* The slot may be early (it is found, and the flow moved on, when its tick
      * comes) but never late. */
     if (!nat_time_reached(f->expires, f->due)) {
@@ -427,17 +470,32 @@ void nat_table_touch(struct nat_table *t, struct nat_flow *f, enum nat_timer tim
 }
 
 /* Contract in nat_table.h. */
-void nat_table_set_evictable(struct nat_table *t, struct nat_flow *f, bool evictable)
+void nat_table_touch(struct nat_table *t, struct nat_flow *f, enum nat_timer timer, uint32_t now)
+{
+    f->timer = (uint8_t)timer;
+    set_expiry(t, f, now + t->timer_ms[timer]);
+}
+
+/* Contract in nat_table.h. */
+void nat_table_shorten(struct nat_table *t, struct nat_flow *f, enum nat_timer timer, uint32_t now)
+{
+    uint32_t when = now + t->timer_ms[timer];
+
+    f->timer = (uint8_t)timer;
+    if (!nat_time_reached(when, f->expires))
+        set_expiry(t, f, when);
+}
+
+/* Contract in nat_table.h. */
+void nat_table_set_evict(struct nat_table *t, struct nat_flow *f, enum nat_evict list)
 {
     uint32_t i = flow_index(t, f);
 
-    if (evictable == !!(f->flags & NAT_FLOW_EVICTABLE))
+    if (list == f->evict)
         return;
-    if (evictable) {
-        evict_append(t, i);
-        f->flags |= NAT_FLOW_EVICTABLE;
-    } else {
+    if (f->evict != NAT_EVICT_NONE)
         evict_unlink(t, i);
-        f->flags &= (uint8_t)~NAT_FLOW_EVICTABLE;
-    }
+    f->evict = (uint8_t)list;
+    if (list != NAT_EVICT_NONE)
+        evict_append(t, i);
 }

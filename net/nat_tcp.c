@@ -226,6 +226,12 @@ enum nat_tcp_track nat_tcp_track(struct nat_flow *f, unsigned dir, const struct 
             f->tcp_fins = 0;
             f->tcp_seen = 0;                /* a new connection: its own windows */
             f->flags &= (uint8_t)~NAT_FLOW_ASSURED;
+        } else if (f->tcp_state == NAT_TCP_CLOSE && (f->flags & NAT_FLOW_ASSURED) &&
+                   (flags & NAT_TCP_ACK) && !(flags & NAT_TCP_SYN) && !f->tcp_fins) {
+            /* Data after an RST: the connection did not end (the RST was not for
+             * it, or the endpoint refused it as RFC 5961 asks), so the mapping
+             * lives on (RFC 7857 2.2). */
+            f->tcp_state = NAT_TCP_ESTABLISHED;
         }
         break;
     default:
@@ -235,18 +241,22 @@ enum nat_tcp_track nat_tcp_track(struct nat_flow *f, unsigned dir, const struct 
     return NAT_TCP_TRACK_OK;
 }
 
-/* Contract in nat_tcp.h. */
+/* Contract in nat_tcp.h. RFC 7857 2's phases (after RFC 6146): opening until the
+ * handshake completes (or, picked up mid-stream, until the other side answers),
+ * established while data may flow (half-closed included: one side may send for
+ * hours after the other's FIN), closing once both FINs or an RST have been seen. */
 enum nat_timer nat_tcp_timer(const struct nat_flow *f)
 {
     switch (f->tcp_state) {
-    case NAT_TCP_SYN_SENT:    return NAT_TIMER_TCP_SYN_SENT;
-    case NAT_TCP_SYN_RECV:    return NAT_TIMER_TCP_SYN_RECV;
+    case NAT_TCP_SYN_SENT:
+    case NAT_TCP_SYN_RECV:
+        return NAT_TIMER_TCP_OPENING;
     case NAT_TCP_ESTABLISHED:
-        return (f->flags & NAT_FLOW_ASSURED) ? NAT_TIMER_TCP_ESTABLISHED : NAT_TIMER_TCP_PICKUP;
-    case NAT_TCP_FIN_WAIT:    return NAT_TIMER_TCP_FIN_WAIT;
-    case NAT_TCP_CLOSE_WAIT:  return NAT_TIMER_TCP_CLOSE_WAIT;
-    case NAT_TCP_LAST_ACK:    return NAT_TIMER_TCP_LAST_ACK;
-    case NAT_TCP_TIME_WAIT:   return NAT_TIMER_TCP_TIME_WAIT;
-    default:                  return NAT_TIMER_TCP_CLOSE;
+        return (f->flags & NAT_FLOW_ASSURED) ? NAT_TIMER_TCP_ESTABLISHED : NAT_TIMER_TCP_OPENING;
+    case NAT_TCP_FIN_WAIT:
+    case NAT_TCP_CLOSE_WAIT:
+        return NAT_TIMER_TCP_ESTABLISHED;
+    default:
+        return NAT_TIMER_TCP_CLOSING;
     }
 }

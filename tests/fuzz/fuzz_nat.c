@@ -51,7 +51,7 @@
 
 #define CAPACITY_MAX 32
 #define PKT_MAX  2048
-#define TIMEOUT_MAX (7200u * 1000u)
+#define TIMEOUT_MAX (7440u * 1000u)
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 #define WAN_ADDR  IP4(203, 0, 113, 2)
@@ -212,10 +212,15 @@ static bool in_nat_host(uint32_t a)
 
 /* --- the reference model -------------------------------------------------------- */
 
-/* The shortest a flow may live after its last packet, by protocol, whatever its
- * state: TCP's is the CLOSE state's after an RST, UDP's and ICMP's an unanswered
- * flow's (net/nat.h gives the timeouts). */
-#define MODEL_LIFE_TCP   (10u * 1000u)
+/* The shortest a flow may live after the guest's last packet (an RST aside, which
+ * never gives time), whatever its state: the floors of the IETF's requirements
+ * (RFC 5382 REQ-5: TCP's transitory 4 minutes; RFC 4787 REQ-5: UDP's 2 minutes,
+ * less for a well-known port, REQ-5a; RFC 5508 REQ-2: ICMP's 60 s), 30 s for
+ * other protocols. */
+#define MODEL_LIFE_TCP   (240u * 1000u)
+#define MODEL_LIFE_UDP   (120u * 1000u)
+#define MODEL_LIFE_DNS   (10u * 1000u)
+#define MODEL_LIFE_ICMP  (60u * 1000u)
 #define MODEL_LIFE_OTHER (30u * 1000u)
 #define MODEL_MAX 256
 
@@ -310,9 +315,14 @@ static struct mmap *model_slot(void)
     return &model[oldest];
 }
 
-static uint32_t model_life(uint8_t proto)
+static uint32_t model_life(uint8_t proto, uint16_t rem_port)
 {
-    return proto == 6 ? MODEL_LIFE_TCP : MODEL_LIFE_OTHER;
+    switch (proto) {
+    case 6:  return MODEL_LIFE_TCP;
+    case 17: return rem_port == 53 ? MODEL_LIFE_DNS : MODEL_LIFE_UDP;
+    case 1:  return MODEL_LIFE_ICMP;
+    default: return MODEL_LIFE_OTHER;
+    }
 }
 
 /* The table as the console shows it. */
@@ -376,7 +386,7 @@ static void model_check_alive(const struct engine *e, uint32_t now, unsigned rec
         struct mmap *m = &model[i];
         if (!m->used)
             continue;
-        if (now - m->last >= model_life(m->proto) || m->removals != r) {
+        if (now - m->last >= model_life(m->proto, m->rem_port) || m->removals != r) {
             if (!view_out(m->proto, m->int_addr, m->int_port, m->rem_addr, m->rem_port))
                 m->used = false;         /* gone, and allowed to be */
             continue;
@@ -409,9 +419,15 @@ static void model_after_forward(const struct engine *e, int iface, const uint8_t
         if (!f || f->ext_addr != b.src || f->ext_port != b.sport)
             fail("an outbound translation not of a flow in the table", record);
         struct mmap *m = model_find_out(a.proto, a.src, a.sport, a.dst, a.dport);
-        if (m && m->ext_port != b.sport && now - m->last < model_life(a.proto) &&
+        if (m && m->ext_port != b.sport && now - m->last < model_life(a.proto, a.dport) &&
             m->removals == removals(e->nat))
             fail("a guest tuple got another external port while its flow lived", record);
+        /* An RST gives a flow no time (RFC 7857 7.1): the floor runs from before it. */
+        bool rst = a.proto == 6 && (orig[hlen_of(orig) + 13] & 0x04);
+        if (m && rst) {
+            m->ext_port = b.sport;
+            return;
+        }
         if (!m)
             m = model_slot();
         *m = (struct mmap){true, a.proto, a.src, a.dst, a.sport, a.dport, b.sport, now,
@@ -435,8 +451,8 @@ static void model_after_forward(const struct engine *e, int iface, const uint8_t
                 view[i].int_addr == b.dst && view[i].int_port == to_port;
     if (!found)
         fail("an inbound translation not of a flow in the table", record);
-    if (m)
-        m->last = now, m->removals = removals(e->nat);
+    /* Inbound packets need not refresh (RFC 4787 REQ-6a is a MAY): the model's
+     * floor runs from the guest's last packet. */
 }
 
 /* Judged from addresses alone (nat.h's policy), for a packet the engine passed

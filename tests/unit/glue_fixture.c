@@ -125,7 +125,7 @@ void gf_setup(uint32_t wan_caps, uint32_t lan_caps, bool fastpath)
     fake_register(&gf_wan, 0x10, wan_caps);
     fake_register(&gf_lan, 0x11, lan_caps);
 
-    nat_glue_init();
+    nat_glue_init(NULL);
     ip4_addr_t a = ip4(GF_WAN_ADDR), m = ip4(0xffffff00u), g = ip4(GF_WAN_GW);
     gf_wan.nif = nicif_add(&gf_wan.nic, &a, &m, &g);
     REQUIRE(gf_wan.nif != NULL);

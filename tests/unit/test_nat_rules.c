@@ -52,14 +52,14 @@ TEST(nat_rule_tcp_any_host_ip)
     p.len = pb_tcp(p.b, R2, 50000, WAN_ADDR, 2222, NAT_TCP_SYN, 7, 0, 0);
     REQUIRE_EQ_INT(fx_run(nat, &p, IF_WAN, 3), NAT_FORWARD);
     CHECK_EQ_INT(nat_flow_count(nat), 2);
-    /* An RST or a SYN+ACK cannot open a connection: not NAT's (lwIP decides). */
+    /* An RST or a SYN+ACK cannot open a connection: dropped. */
     p.len = pb_tcp(p.b, IP4(198, 51, 100, 50), 1, WAN_ADDR, 2222, NAT_TCP_RST, 7, 0, 0);
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 3), NAT_PASS);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 3), NAT_DROP_INVALID);
     p.len = pb_tcp(p.b, IP4(198, 51, 100, 50), 1, WAN_ADDR, 2222, NAT_TCP_SYN | NAT_TCP_ACK, 7, 0, 0);
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 3), NAT_PASS);
-    /* Other ports are not the rule's. */
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 3), NAT_DROP_INVALID);
+    /* Other ports are not the rule's: nobody's, dropped without an answer. */
     p.len = pb_tcp(p.b, R2, 50000, WAN_ADDR, 2223, NAT_TCP_SYN, 7, 0, 0);
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 3), NAT_PASS);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 3), NAT_DROP_FILTERED);
     fx_done();
 }
 
@@ -83,10 +83,10 @@ TEST(nat_rule_udp_specific_host_ip)
     CHECK_CSUMS(&p);
     /* A rule for an address that is not (now) the WAN's does not apply. */
     p.len = pb_udp(p.b, R1, 4444, WAN_ADDR, 6000, 20);
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 2), NAT_PASS);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 2), NAT_DROP_FILTERED);
     /* Nor does a TCP packet to a UDP rule's port. */
     p.len = pb_tcp(p.b, R1, 4444, WAN_ADDR, 5353, NAT_TCP_SYN, 1, 0, 0);
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 2), NAT_PASS);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 2), NAT_DROP_FILTERED);
     fx_done();
 }
 
@@ -96,17 +96,17 @@ TEST(nat_rule_guest_from_resolver)
     struct nat_rule r = rule("web", NAT_PROTO_TCP, 0, 8080, IF_NAT1, 0, 80);
 
     REQUIRE_EQ_INT(nat_add_rule(nat, &r), 0);
-    /* No resolver, or no lease yet: not NAT's packet. */
+    /* No resolver, or no lease yet: no guest to take it, and no answer either. */
     p.len = pb_tcp(p.b, R1, 50000, WAN_ADDR, 8080, NAT_TCP_SYN, 1, 0, 0);
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 0), NAT_PASS);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 0), NAT_DROP_NO_GUEST);
     nat_set_guest_resolver(nat, fx_resolver, NULL);
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 0), NAT_PASS);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 0), NAT_DROP_NO_GUEST);
     CHECK_EQ_INT(pb_dst(p.b), WAN_ADDR);
     /* A resolver answer outside the network, or vmgate's own, is no guest. */
     fx_resolved = GC;
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 0), NAT_PASS);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 0), NAT_DROP_NO_GUEST);
     fx_resolved = GW1;
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 0), NAT_PASS);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 0), NAT_DROP_NO_GUEST);
     CHECK_EQ_INT(nat_flow_count(nat), 0);
 
     fx_resolved = GB;
@@ -140,7 +140,7 @@ TEST(nat_rule_delete_takes_its_flows)
     CHECK(!fx_flow(nat, NAT_PROTO_TCP, GA, 22, 0, NULL));
     CHECK_EQ_INT(nat_del_rule(nat, "ssh"), -ENOENT);
     p.len = pb_tcp(p.b, R1, 50000, WAN_ADDR, 2222, NAT_TCP_ACK, 2, 1, 0);
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 1), NAT_PASS);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 1), NAT_DROP_FILTERED);
     /* The port is free for outbound flows again. */
     p.len = pb_tcp(p.b, GB, 2222, R2, 80, NAT_TCP_SYN, 1, 0, 0);
     REQUIRE_EQ_INT(fx_run(nat, &p, IF_NAT1, 1), NAT_FORWARD);

@@ -46,7 +46,7 @@ TEST(nat_tcp_out_and_in)
     CHECK(fi.assured && !fi.from_rule);
     CHECK_EQ_INT(fi.packets_out, 2);
     CHECK_EQ_INT(fi.packets_in, 1);
-    CHECK_EQ_INT(fi.expires_in_ms, 7200u * 1000);
+    CHECK_EQ_INT(fi.expires_in_ms, 7440u * 1000);
     CHECK_EQ_INT(nat_flow_count(nat), 1);
     CHECK_EQ_INT(nat_get_stats(nat)->translated_out, 2);
     CHECK_EQ_INT(nat_get_stats(nat)->translated_in, 1);
@@ -77,10 +77,17 @@ TEST(nat_udp_out_and_in)
     CHECK_EQ_INT(pb_src(p.b), WAN_ADDR);
     CHECK_CSUMS(&p);
 
-    /* From another remote port: not this flow; no rule: not NAT's. */
+    /* From another remote port: not this flow, but the guest socket's mapping
+     * takes it (endpoint-independent filtering): a flow of its own. */
     p.len = pb_udp(p.b, R1, 54, WAN_ADDR, 5353, 10);
-    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 7), NAT_PASS);
-    CHECK_EQ_INT(pb_dst(p.b), WAN_ADDR);
+    CHECK_EQ_INT(fx_run(nat, &p, IF_WAN, 7), NAT_FORWARD);
+    CHECK_EQ_INT(pb_dst(p.b), GA);
+    CHECK_EQ_INT(pb_dport(p.b), 5353);
+    CHECK_EQ_INT(nat_flow_count(nat), 2);
+    CHECK_EQ_INT(nat_mapping_count(nat), 1);
+    /* To a port no mapping has: dropped without an answer. */
+    p.len = pb_udp(p.b, R1, 54, WAN_ADDR, 5354, 10);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 8), NAT_DROP_FILTERED);
     fx_done();
 }
 
