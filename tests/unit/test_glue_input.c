@@ -269,3 +269,40 @@ TEST(glue_hairpin_back_out_of_its_interface_through_lwip)
     CHECK_EQ_INT(gf_wan.n_sent, 0);
     gf_teardown();
 }
+
+/* --- RFC 5508 REQ-8: no flow can be made ------------------------------------- */
+
+static bool every_port(void *ctx, uint8_t proto, uint16_t port)
+{
+    (void)ctx;
+    (void)proto;
+    (void)port;
+    return true;
+}
+
+/* A guest whose new flow finds no external port is told at once (ICMP
+ * destination unreachable, administratively prohibited), quoting its packet as
+ * it sent it; the fast path and lwIP's path alike. */
+TEST(glue_no_room_for_a_flow_is_answered_prohibited)
+{
+    for (int fast = 0; fast < 2; fast++) {
+        gf_setup(0, 0, fast);
+        nat_set_port_filter(nat_glue_engine(), every_port, NULL);
+        size_t len = pb_udp(pkt, GF_GUEST, 5000, GF_REMOTE, 53, 20);
+        gf_receive(&gf_lan, GF_MAC_GUEST, pkt, len, NULL);
+        CHECK_EQ_INT(gf_wan.n_sent, 0);
+        const uint8_t *ip = NULL;
+        for (unsigned i = 0; i < gf_lan.n_sent; i++) {
+            const uint8_t *q = gf_ip(&gf_lan.sent[i]);
+            if (get_be16(gf_lan.sent[i].b + 12) == 0x0800 && q[9] == 1 && q[20] == 3)
+                ip = q;
+        }
+        REQUIRE(ip != NULL);
+        CHECK_EQ_INT(ip[21], 13);
+        CHECK_EQ_INT(get_be32(ip + 16), GF_GUEST);
+        CHECK_MEM(ip + 28, pkt, 28);
+        CHECK_EQ_INT(ref_csum(ip + 20, get_be16(ip + 2) - 20), 0);
+        CHECK_EQ_INT(icmp_err_stats.sent[ICMP_ERR_PROHIBITED], 1);
+        gf_teardown();
+    }
+}

@@ -325,7 +325,24 @@ def kernel_paths(linux_root):
     return kver, vmlinuz, os.path.join(linux_root, "lib", "modules", kver)
 
 
-def assemble(kver, moddir):
+def build_tools(out):
+    """The lab's own test tools (guest/tools/*.c), each built statically with the host's
+    gcc (the guest has no libc of its own) when its source is newer than the binary."""
+    built = {}
+    src_dir = os.path.join(HERE, "tools")
+    os.makedirs(out, exist_ok=True)
+    for src in sorted(os.listdir(src_dir)):
+        if not src.endswith(".c"):
+            continue
+        name = src[:-2]
+        srcpath, binary = os.path.join(src_dir, src), os.path.join(out, name)
+        if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(srcpath):
+            subprocess.run(["gcc", "-static", "-O2", "-Wall", "-o", binary, srcpath], check=True)
+        built[name] = binary
+    return built
+
+
+def assemble(kver, moddir, tools_out):
     img = Image()
     for d in ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/proc", "/sys", "/dev", "/run",
               "/root", "/var/lib/misc", "/var/log", "/etc/acpi/PWRF"):
@@ -347,6 +364,8 @@ def assemble(kver, moddir):
         img.file(binary, src=binary, mode=0o755)
         for lib in shared_libraries(binary):
             img.file(lib, src=lib, mode=0o755)
+    for name, binary in build_tools(tools_out).items():
+        img.file(f"/usr/bin/{name}", src=binary, mode=0o755)
 
     if not os.path.exists(BUSYBOX):
         die(f"{BUSYBOX} missing: install busybox-static (./setup does)")
@@ -447,7 +466,7 @@ def main():
     if not os.path.isdir(args.linux):
         die(f"{args.linux} missing: run ./setup first (as root)")
     kver, vmlinuz, moddir = kernel_paths(args.linux)
-    img = assemble(kver, moddir)
+    img = assemble(kver, moddir, os.path.join(args.out, "tools"))
 
     os.makedirs(args.out, exist_ok=True)
     with open(__file__, "rb") as f:
