@@ -17,6 +17,8 @@ UNIT_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(UNIT_SAN) \
                  -I. -Itests/unit -Ilwip-port/include -I$(LWIPDIR)/include -DVMGATE_HOST_TEST
 UNIT_WARN     := -Wall -Wextra -Wno-unused-parameter -Werror
 UNIT_SRC      := $(wildcard tests/unit/*.c) $(wildcard net/*.c)
+# The kernel's pure parts.
+UNIT_SRC      += kernel/budget.c
 UNIT_OBJ      := $(patsubst %.c,$(UNIT_B)/%.o,$(UNIT_SRC))
 UNIT_LWIP_OBJ := $(patsubst $(LWIPDIR)/%.c,$(UNIT_B)/lwip/%.o,$(LWIP_SRC))
 # Leaks outside lwIP's bookkeeping (a test's own malloc) are LeakSanitizer's.
