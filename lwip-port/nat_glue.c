@@ -5,6 +5,7 @@
  * as a conntrack must see whole datagrams; lwIP fragments again on the way out if
  * the next link needs it. */
 #include "nat_glue.h"
+#include "../kernel/budget.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 #include "../net/csum.h"
@@ -22,7 +23,7 @@
 #include <string.h>
 #include <stdlib.h>
 
-#define NAT_FLOWS 16384
+#define NAT_FLOWS budget_nat_flows()    /* a function of memory (kernel/budget.h) */
 #define NAT_EXPIRE_MS 1000
 
 static struct nat *nat;
