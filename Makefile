@@ -19,7 +19,7 @@ OBJCOPY := objcopy
 LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 GCCINC  := $(shell $(CC) -print-file-name=include)
 
-# The kernel: freestanding, identity-mapped at 16 MiB (no PIC), no red zone since
+# The kernel: freestanding, identity-mapped at 1 MiB (no PIC), no red zone since
 # interrupts land on the running stack; frame pointers for readable backtraces.
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mno-red-zone \
            -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \

@@ -19,6 +19,7 @@
 #include "../kernel/irq.h"
 #include "../kernel/io.h"
 #include "../kernel/mem.h"
+#include "../kernel/budget.h"
 #include "../kernel/console.h"
 
 #include "lwip/pbuf.h"
@@ -31,7 +32,10 @@
 #define VNET_HEADROOM   16                     /* >= any NIC's transmit header */
 #define VNET_SMALL_BUF  2048                   /* header + 1514 + VLAN tag, rounded */
 #define VNET_BIG_BUF    (17 * 4096)            /* >= HEADROOM + 65562 */
-#define VNET_BIG_COUNT  128                    /* big buffers posted: 8.5 MiB */
+#define VNET_BIG_COUNT  128                    /* big buffers posted, at most: 8.5 MiB */
+#define VNET_BIG_MIN    8                      /* fewer: small buffers, no GSO received */
+#define VNET_SMALL_MIN  16
+#define VNET_RING_BYTES (32 << 10)             /* both rings with their cookies, 256 slots */
 #define VNET_TX_COPY    2048
 #define VNET_KICK_BATCH 32                     /* notify at least this often in a burst */
 
@@ -239,22 +243,44 @@ static const struct nic_ops vnet_ops = {
     .flush = vnet_flush,
 };
 
-/* Receive buffers: big ones when the device may hand us GSO frames. Each is
- * page-aligned and contiguous (the device writes it as one descriptor). */
+/* What a NIC costs before its receive buffers: the rings, the transmit copies and
+ * its state on the heap. */
+static uint64_t vnet_fixed_bytes(unsigned tx_slots)
+{
+    return VNET_RING_BYTES + (uint64_t)tx_slots * (VNET_TX_COPY + sizeof(struct vnet_txslot)) +
+           sizeof(struct vnet);
+}
+
+/* How many receive buffers of this size the NIC's share of memory (budget.h)
+ * pays for; 0 when fewer than the minimum. */
+static unsigned vnet_rx_count(unsigned tx_slots, uint32_t buf_size, unsigned ring)
+{
+    bool big = buf_size == VNET_BIG_BUF;
+    unsigned max = big && ring > VNET_BIG_COUNT ? VNET_BIG_COUNT : ring;
+    return budget_buffers(budget_nic_bytes(), vnet_fixed_bytes(tx_slots),
+                          buf_size + sizeof(struct vnet_rxbuf), big ? VNET_BIG_MIN : VNET_SMALL_MIN, max);
+}
+
+/* Receive buffers: big ones when the device may hand us GSO frames, as many as
+ * the NIC's share of memory pays for. Each is page-aligned and contiguous (the
+ * device writes it as one descriptor). */
 static int vnet_fill_rx(struct vnet *v)
 {
     bool big = has(v, VIRTIO_NET_F_GUEST_TSO4);
     v->rx_buf_size = big ? VNET_BIG_BUF : VNET_SMALL_BUF;
-    v->n_rx = big && v->rxq.size > VNET_BIG_COUNT ? VNET_BIG_COUNT : v->rxq.size;
+    v->n_rx = vnet_rx_count(v->txq.size, v->rx_buf_size, v->rxq.size);
+    if (!v->n_rx)
+        return -ENOMEM;
     v->rxbufs = calloc(v->n_rx, sizeof *v->rxbufs);
     if (!v->rxbufs)
         return -ENOMEM;
     unsigned per_alloc = big ? 1 : 64;         /* small buffers: 64 to a 128 KiB run */
     for (unsigned i = 0; i < v->n_rx; i += per_alloc) {
-        uint8_t *mem = page_alloc((per_alloc * v->rx_buf_size + PAGE_SIZE - 1) / PAGE_SIZE);
+        unsigned k = v->n_rx - i < per_alloc ? v->n_rx - i : per_alloc;
+        uint8_t *mem = page_alloc((k * v->rx_buf_size + PAGE_SIZE - 1) / PAGE_SIZE);
         if (!mem)
             return -ENOMEM;
-        for (unsigned j = 0; j < per_alloc && i + j < v->n_rx; j++) {
+        for (unsigned j = 0; j < k; j++) {
             v->rxbufs[i + j].mem = mem + j * v->rx_buf_size;
             vnet_post_rx(v, &v->rxbufs[i + j]);
         }
@@ -319,7 +345,9 @@ static uint64_t vnet_wanted_features(uint64_t offered)
     }
     if (offered & (1ULL << VIRTIO_NET_F_GUEST_CSUM)) {
         want |= 1ULL << VIRTIO_NET_F_GUEST_CSUM;
-        want |= (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_ECN);
+        /* GSO frames need big receive buffers: only where memory pays for enough. */
+        if (vnet_rx_count(VNET_QUEUE_MAX, VNET_BIG_BUF, VNET_QUEUE_MAX))
+            want |= (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_ECN);
     }
     return want;
 }

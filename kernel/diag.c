@@ -17,9 +17,16 @@ static void cmd_mem(int argc, char **argv)
 {
     struct pmem_stats st;
     pmem_get_stats(&st);
-    kprintf("pages: %llu free of %llu (4 KiB)\nheap: %llu KiB used of %llu KiB\n",
+    kprintf("pages: %llu free of %llu (4 KiB), %llu allocated (rings, buffers, tables)\n"
+            "heap: %llu KiB used of %llu KiB, can grow %llu KiB\n",
             (unsigned long long)st.free_pages, (unsigned long long)st.total_pages,
-            (unsigned long long)(st.heap_used >> 10), (unsigned long long)(st.heap_size >> 10));
+            (unsigned long long)st.pages_allocated,
+            (unsigned long long)(st.heap_used >> 10), (unsigned long long)(st.heap_size >> 10),
+            (unsigned long long)(st.heap_room >> 10));
+#if MEM_STATS
+    kprintf("lwip heap: used %lu max %lu err %u (bytes, in the heap above)\n",
+            (unsigned long)lwip_stats.mem.used, (unsigned long)lwip_stats.mem.max, (unsigned)lwip_stats.mem.err);
+#endif
 #if MEMP_STATS
     for (int i = 0; i < MEMP_MAX; i++) {
         const struct stats_mem *m = lwip_stats.memp[i];

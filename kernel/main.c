@@ -3,6 +3,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "mem.h"
+#include "budget.h"
 #include "clock.h"
 #include "irq.h"
 #include "io.h"
@@ -28,8 +29,11 @@ void kernel_main(struct boot_info *bi)
     clock_start_tick();
     irq_enable();
     pci_init();
+    budget_init(pci_count_class(PCI_CLASS_NETWORK));
+    pci_probe_drivers();
     random_init();
     loop_init(bi);
+    budget_report();
     kprintf("vmgate: ready\n");
     loop_run();
 }

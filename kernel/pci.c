@@ -190,7 +190,15 @@ static void probe_function(uint8_t bus, uint8_t dev, uint8_t fn)
     log_dev(pd);
 }
 
-static void match_drivers(void)
+unsigned pci_count_class(uint8_t class)
+{
+    unsigned n = 0;
+    for (int i = 0; i < n_devs; i++)
+        n += devs[i].class == class;
+    return n;
+}
+
+void pci_probe_drivers(void)
 {
     for (int i = 0; i < n_devs; i++) {
         struct pci_dev *pd = &devs[i];
@@ -224,5 +232,4 @@ void pci_init(void)
             }
         }
     }
-    match_drivers();
 }

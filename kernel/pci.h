@@ -74,7 +74,13 @@ uint8_t pci_find_cap(const struct pci_dev *pd, uint8_t id, uint8_t after);
 /* Turns on I/O and memory decoding and bus mastering, and INTx delivery. */
 void pci_enable(const struct pci_dev *pd);
 
-/* Enumerates every bus, logs each function, and offers each to the drivers. */
+#define PCI_CLASS_NETWORK 0x02
+
+/* Enumerates every bus and logs each function. */
 void pci_init(void);
+/* How many of the functions found have this class code. */
+unsigned pci_count_class(uint8_t class);
+/* Offers each function found to the drivers. */
+void pci_probe_drivers(void);
 
 #endif

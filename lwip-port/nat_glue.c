@@ -5,6 +5,7 @@
  * as a conntrack must see whole datagrams; lwIP fragments again on the way out if
  * the next link needs it. */
 #include "nat_glue.h"
+#include "../kernel/budget.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 #include "../net/csum.h"
@@ -25,11 +26,10 @@
 #include <string.h>
 #include <stdlib.h>
 
-/* The table's size when the configuration does not set one (`nat flows N`):
- * longer timeouts (docs/NAT.md) keep more flows alive, and a flow costs about
- * 150 bytes with its share of the hash tables and its mapping. A machine that
- * cannot spare that gets the largest table that fits, down to NAT_FLOWS_MIN. */
-#define NAT_FLOWS_DEFAULT 65536
+/* The table's size when the configuration does not set one (`nat flows N`): what
+ * the memory plan gives NAT (kernel/budget.h). A table that does not fit after all
+ * is halved until it does, down to NAT_FLOWS_MIN. */
+#define NAT_FLOWS_DEFAULT budget_nat_flows()
 #define NAT_FLOWS_MIN 1024
 #define NAT_EXPIRE_MS 1000
 

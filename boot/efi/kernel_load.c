@@ -1,14 +1,16 @@
 /* The kernel ELF embedded in the loader (kernel_blob.S): validation and loading.
  *
  * The kernel (kernel/kernel.ld) is a non-PIC ELF64 executable linked and run
- * identity-mapped at 16 MiB. Its PT_LOAD segments are not page-aligned at both ends
+ * identity-mapped at 1 MiB. Its PT_LOAD segments are not page-aligned at both ends
  * (the symbol table segment starts in the page where .bss ends), so the loader
  * allocates the whole span from the lowest to the highest segment byte, page-rounded,
  * in one AllocatePages(AllocateAddress) call, zeroes it (that is the .bss and the
  * gaps) and copies each segment's file bytes in.
  *
- * Firmware may still be using that range: OVMF keeps its decompressed DXE firmware
- * volume at 9-21 MiB as EfiBootServicesData until ExitBootServices. Such memory is
+ * Firmware may still be using that range until ExitBootServices (OVMF keeps its
+ * decompressed DXE firmware volume at 9-21 MiB as EfiBootServicesData, where the
+ * kernel was linked before it moved to 1 MiB; at 1 MiB Debian 12's OVMF has the
+ * range free and the kernel loads in place). Such memory is
  * the kernel's afterwards, so the loader then claims the range's free pages (so that
  * none of its later allocations land there), builds the image in a staging buffer,
  * and handover() moves it into place after ExitBootServices. A range that stays in
@@ -120,8 +122,8 @@ static EFI_STATUS kernel_check(struct kernel_image *k)
     return EFI_SUCCESS;
 }
 
-/* The kernel's range is taken (OVMF keeps its decompressed DXE firmware volume,
- * EfiBootServicesData, at 9-21 MiB): if all of it is free once boot services end,
+/* The kernel's range is taken (by EfiBootServicesData, say, as OVMF's DXE firmware
+ * volume at 9-21 MiB is): if all of it is free once boot services end,
  * claim its free pages so nothing else lands there, and stage the image elsewhere. */
 static EFI_STATUS kernel_stage(const struct kernel_image *k, struct kernel_place *kp)
 {

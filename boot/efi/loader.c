@@ -2,7 +2,7 @@
  *
  * Firmware (or the UEFI shell) starts this application from the ESP
  * (\EFI\BOOT\BOOTX64.EFI). It loads the kernel embedded in it at its link address
- * (16 MiB, kernel/kernel.ld), fills a struct boot_info (boot/bootinfo.h) from the
+ * (1 MiB, kernel/kernel.ld), fills a struct boot_info (boot/bootinfo.h) from the
  * load options, \vmgate.conf, the \tftp tree, the ACPI RSDP and the memory map,
  * leaves boot services and enters kernel_entry64 in long mode with interrupts off
  * and %rdi = &boot_info. */

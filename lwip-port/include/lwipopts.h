@@ -11,7 +11,12 @@
 #define LWIP_NETIF_API              0
 
 #define MEM_ALIGNMENT               8
-#define MEM_SIZE                    (1024 * 1024)
+/* lwIP's heap (PBUF_RAM: vmgate's own replies, ICMP errors, reassembled datagrams,
+ * TCP send data) is newlib's malloc, whose heap grows into free memory (kernel/mem.c):
+ * a fixed MEM_SIZE region would sit idle in .bss at 16 MiB and cap a big machine.
+ * What lwIP holds there is bounded by its PCB, reassembly and queue limits below,
+ * not by a region's size. The host tests run lwIP this way too. */
+#define MEM_LIBC_MALLOC             1
 #define MEMP_NUM_PBUF               256
 #define MEMP_NUM_UDP_PCB            32
 #define MEMP_NUM_TCP_PCB            32
@@ -21,7 +26,15 @@
 #define MEMP_NUM_FRAG_PBUF          64
 #define MEMP_NUM_ARP_QUEUE          64
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 16)
-#define PBUF_POOL_SIZE              2048
+/* The pool is static (.bss): lwIP sizes memp pools at compile time. It need not be
+ * large, because nothing queues in it: forwarded frames take the fast path in the
+ * NICs' own receive buffers, and a frame lwIP handles is copied into a pool pbuf,
+ * handled and sent (copied into a transmit slot) or dropped before the next one.
+ * Pool pbufs stay only where lwIP keeps packets: reassembly (IP_REASS_MAX_PBUFS),
+ * the ARP queue (MEMP_NUM_ARP_QUEUE) and vmgate's own TCP connections' receive
+ * queues. 512 covers the first two together twice over, for 780 KiB; 2048 took
+ * 3.1 MiB, a fifth of a 16 MiB machine. */
+#define PBUF_POOL_SIZE              512
 /* Room for a full Ethernet frame plus a VLAN tag in one pool pbuf. */
 #define PBUF_POOL_BUFSIZE           1536
 
@@ -93,7 +106,8 @@
 #define LWIP_HOOK_FILENAME          "lwip_hooks.h"
 
 /* Host test builds (tests/unit, tests/fuzz define VMGATE_HOST_TEST; the kernel never
- * does): every lwIP allocation, pbufs and PCBs included, becomes a malloc of its own,
+ * does): every lwIP allocation, pbufs and PCBs included, becomes a malloc of its own
+ * (the kernel's lwIP heap already is malloc: MEM_LIBC_MALLOC above),
  * so that AddressSanitizer sees overflows, use-after-free and leaks in them, which
  * it cannot inside lwIP's static pools. The pool sizes above then only count (their
  * `used` statistics still work); running out is simulated instead by the host
@@ -101,7 +115,6 @@
 #ifdef VMGATE_HOST_TEST
 #include <stddef.h>
 void *vmgate_host_malloc(size_t size);
-#define MEM_LIBC_MALLOC             1
 #define MEMP_MEM_MALLOC             1
 #define mem_clib_malloc             vmgate_host_malloc
 #endif

@@ -19,7 +19,7 @@ WWW = "www.lab.test"
 
 
 class NatLab:
-    def __init__(self, lab, config="", lans=1, lan_models=None, far=False, http_size=1 << 20):
+    def __init__(self, lab, config="", lans=1, lan_models=None, far=False, http_size=1 << 20, memory=256):
         self.lab = lab
         self.out = lab.namespace("out")
         # The outside is a bridge, so that peer VMs (outside_vm) can sit beside vmgate's WAN.
@@ -37,7 +37,7 @@ class NatLab:
             self.far.addr("to-out", f"{FAR_ADDR}/24")
             self.far.ip("route", "add", "default", "via", FAR_GW)
             self.out.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
-        self.gw = Vmgate(lab, self.out, config=config)
+        self.gw = Vmgate(lab, self.out, config=config, memory=memory)
         self.wan_nid = self.gw.nic_tap("tap0")
         self.lan_ports = []
         self.lan_nids = []

@@ -23,6 +23,8 @@ UNIT_WARN     := -Wall -Wextra -Wno-unused-parameter -Werror
 UNIT_GLUE_SRC := drivers/nic.c $(addprefix lwip-port/, alias.c fastpath.c hooks.c icmp_err.c \
                  nat_glue.c nicif.c pmtu_icmp.c ttl_icmp.c)
 UNIT_SRC      := $(wildcard tests/unit/*.c) $(wildcard net/*.c) $(UNIT_GLUE_SRC)
+# The kernel's pure parts.
+UNIT_SRC      += kernel/budget.c
 UNIT_OBJ      := $(patsubst %.c,$(UNIT_B)/%.o,$(UNIT_SRC))
 UNIT_LWIP_OBJ := $(patsubst $(LWIPDIR)/%.c,$(UNIT_B)/lwip/%.o,$(LWIP_SRC))
 # Leaks outside lwIP's bookkeeping (a test's own malloc) are LeakSanitizer's.
