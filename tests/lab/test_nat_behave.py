@@ -23,13 +23,14 @@ def udp_peer_logger(t, name, addr, port):
     every datagram it gets, one line each."""
     log = t.lab.logpath(f"{name}.peers")
     open(log, "w").close()
-    t.out.spawn(name, ["socat", "-u", f"UDP-RECVFROM:{port},bind={addr},fork",
-                       f"SYSTEM:echo $SOCAT_PEERADDR:$SOCAT_PEERPORT >> {log}"])
+    t.out.spawn(name, ["socat", "-u", f"UDP-RECVFROM:{port},bind={addr},fork,reuseaddr",
+                       f"SYSTEM:echo $SOCAT_PEERADDR $SOCAT_PEERPORT >> {log}"])
     return log
 
 
 def peers(log):
-    return [line.strip() for line in open(log) if line.strip()]
+    """addr:port of each datagram (socat cannot have a ':' in its command)."""
+    return [":".join(line.split()) for line in open(log) if line.strip()]
 
 
 @lab.timeout(150)
@@ -75,7 +76,7 @@ def test_idle_udp_mapping_still_works_after_150s(lab):
     port = t.out.free_port("udp")
     log = udp_peer_logger(t, "udp", OUT_ADDR, port)
     time.sleep(1)
-    g.bg(f"echo hello | socat -T 400 -t 400 - UDP-DATAGRAM:{OUT_ADDR}:{port},sourceport=6000 "
+    g.bg(f"echo hello | socat -T 400 -t 400 - UDP:{OUT_ADDR}:{port},sourceport=6000 "
          f"> /tmp/got")
     labmod.wait_until(lambda: peers(log), 15, what="the guest's datagram")
     peer = peers(log)[0]
@@ -84,7 +85,7 @@ def test_idle_udp_mapping_still_works_after_150s(lab):
     time.sleep(150)
     flows = t.gw.cmd("nat")
     assert re.search(rf"udp\s+10\.0\.2\.\d+:6000 -> {OUT_ADDR}:{port} as {re.escape(wan)}:6000", flows), flows
-    t.out.run(["sh", "-c", f"echo late | socat -u - UDP-SENDTO:{wan}:6000,sourceport={port}"])
+    t.out.run(["sh", "-c", f"echo late | socat -u - UDP-SENDTO:{wan}:6000,sourceport={port},reuseaddr"])
     labmod.wait_until(lambda: "late" in g.sh("cat /tmp/got"), 10, what="the answer at 150 s")
     lab.log(f"answered after {time.monotonic() - t0:.0f} s of silence")
 
