@@ -254,10 +254,15 @@ size_t th_build_request(uint8_t *buf, uint16_t opcode, const char *name, const c
     return n;
 }
 
+void th_to_listen_from(struct th *h, const struct tftp_peer *peer, const void *msg, size_t len)
+{
+    tftp_request(h->srv, h->now, peer, &h->fr.root, h->max_payload, msg, len);
+}
+
 void th_to_listen(struct th *h, uint16_t port, const void *msg, size_t len)
 {
     struct tftp_peer p = th_peer(port);
-    tftp_request(h->srv, h->now, &p, &h->fr.root, h->max_payload, msg, len);
+    th_to_listen_from(h, &p, msg, len);
 }
 
 int th_to_session(struct th *h, int sid, uint16_t port, const void *msg, size_t len)

@@ -91,8 +91,10 @@ struct tftp_peer th_peer(uint16_t port);
 size_t th_build_request(uint8_t *buf, uint16_t opcode, const char *name, const char *mode, ...)
     __attribute__((sentinel));
 
-/* Sends the server a raw datagram to port 69 from port, or to slot sid. */
+/* Sends the server a raw datagram to port 69 from port (or from peer), or to
+ * slot sid. */
 void th_to_listen(struct th *h, uint16_t port, const void *msg, size_t len);
+void th_to_listen_from(struct th *h, const struct tftp_peer *peer, const void *msg, size_t len);
 int th_to_session(struct th *h, int sid, uint16_t port, const void *msg, size_t len);
 /* An RRQ (name, mode "octet" unless given, options ... NULL) from port. */
 void th_rrq(struct th *h, uint16_t port, const char *name, const char *mode, ...)
