@@ -13,7 +13,8 @@
 #define MEM_ALIGNMENT               8
 #define MEM_SIZE                    (1024 * 1024)
 #define MEMP_NUM_PBUF               256
-#define MEMP_NUM_UDP_PCB            32
+/* The services' own PCBs, and one per TFTP transfer (TFTP_MAX_SESSIONS, tftp_glue.h). */
+#define MEMP_NUM_UDP_PCB            (32 + 64)
 #define MEMP_NUM_TCP_PCB            32
 #define MEMP_NUM_TCP_PCB_LISTEN     16
 #define MEMP_NUM_TCP_SEG            512

@@ -97,20 +97,30 @@ static const struct fileroot_ops fr_ops = {
     .list = fr_list,
 };
 
-static struct th_file *add(struct th *h, const char *path)
+static struct th_file *add_to(struct th_root *r, const char *path)
 {
-    REQUIRE(h->fr.n_files < TH_FILES_MAX);
-    struct th_file *f = &h->fr.files[h->fr.n_files++];
+    REQUIRE(r->n_files < TH_FILES_MAX);
+    struct th_file *f = &r->files[r->n_files++];
     memset(f, 0, sizeof *f);
     strncpy(f->path, path, sizeof f->path - 1);
     return f;
 }
 
-void th_add_file(struct th *h, const char *path, const uint8_t *data, uint64_t len)
+static struct th_file *add(struct th *h, const char *path)
 {
-    struct th_file *f = add(h, path);
+    return add_to(&h->fr, path);
+}
+
+void th_root_add(struct th_root *r, const char *path, const uint8_t *data, uint64_t len)
+{
+    struct th_file *f = add_to(r, path);
     f->data = data;
     f->size = len;
+}
+
+void th_add_file(struct th *h, const char *path, const uint8_t *data, uint64_t len)
+{
+    th_root_add(&h->fr, path, data, len);
 }
 
 void th_add_virtual(struct th *h, const char *path, uint64_t len)
@@ -169,17 +179,23 @@ static int io_send(void *ctx, const struct tftp_packet *pkt)
     return 0;
 }
 
+void th_root_init(struct th_root *r)
+{
+    memset(r, 0, sizeof *r);
+    r->root.ops = &fr_ops;
+    r->root.ctx = r;
+    r->root.name = "test root";
+    r->mappable = true;
+    r->fail_read_at = UINT64_MAX;
+    r->shrink_to = UINT64_MAX;
+    for (int i = 0; i < TH_HANDLES; i++)
+        r->handle_file[i] = -1;
+}
+
 void th_init(struct th *h)
 {
     memset(h, 0, sizeof *h);
-    h->fr.root.ops = &fr_ops;
-    h->fr.root.ctx = &h->fr;
-    h->fr.root.name = "test root";
-    h->fr.mappable = true;
-    h->fr.fail_read_at = UINT64_MAX;
-    h->fr.shrink_to = UINT64_MAX;
-    for (int i = 0; i < TH_HANDLES; i++)
-        h->fr.handle_file[i] = -1;
+    th_root_init(&h->fr);
     h->max_payload = 1468;
     struct tftp_io io = {.open = io_open, .send = io_send, .close = io_close, .ctx = h};
     REQUIRE_EQ_INT(tftp_create(&h->srv, &io), 0);

@@ -72,6 +72,9 @@ static inline uint8_t th_virtual_byte(uint64_t i)
     return (uint8_t)(i * 131 + (i >> 13) * 7 + 11);
 }
 
+/* Sets up r as an empty root (map on), for tests that need only a root. */
+void th_root_init(struct th_root *r);
+
 /* Sets up h with an empty root (map on) and a server; th_done frees everything and
  * checks that every port opened was closed and every file handle closed. */
 void th_init(struct th *h);
@@ -79,6 +82,7 @@ void th_done(struct th *h);
 
 /* Adds a file of len bytes at data (not copied: it must outlive h), a virtual file
  * of len bytes, a directory. */
+void th_root_add(struct th_root *r, const char *path, const uint8_t *data, uint64_t len);
 void th_add_file(struct th *h, const char *path, const uint8_t *data, uint64_t len);
 void th_add_virtual(struct th *h, const char *path, uint64_t len);
 void th_add_dir(struct th *h, const char *path);
