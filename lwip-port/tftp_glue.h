@@ -7,7 +7,11 @@
  * marked packets the glue recognises). A request to any other address, from an
  * address outside the netif's network, or arriving on a netif not attached (the
  * WAN), is dropped and counted. Replies leave from the address the request was
- * sent to: EDK2 takes packets only from the server it asked.
+ * sent to: EDK2 takes packets only from the server it asked. An alias at NET+4
+ * must deliver the transfer ports (below) as well as port 69, or a guest that
+ * asked at .4 gets its OACK and nothing after: alias.h takes one UDP port per
+ * alias today, so the alias needs a port range (TFTP_GLUE_PORT_MIN..65535) when
+ * NET+4 is wired up.
  *
  * Ports: each transfer gets a PCB of its own on a port drawn at random from the
  * dynamic range (RFC 6335), bound to the transfer's netif: RFC 1350 gives each
@@ -61,7 +65,8 @@ struct tftp_glue_counters {
 };
 
 /* Stops serving nif: its transfers end (their ports close); the last one out closes
- * port 69, the timer and the server. Nothing happens if nif is not served. */
+ * port 69, the timer and the server. Nothing happens if nif is not served. Call it
+ * before netif_remove(nif): the glue keeps the pointer. */
 void tftp_glue_detach(struct netif *nif);
 
 /* The server's counters (NULL while nothing is served) and the glue's, for the
