@@ -18,7 +18,8 @@
  * not by a region's size. The host tests run lwIP this way too. */
 #define MEM_LIBC_MALLOC             1
 #define MEMP_NUM_PBUF               256
-#define MEMP_NUM_UDP_PCB            32
+/* The services' own PCBs, and one per TFTP transfer (TFTP_MAX_SESSIONS, tftp_glue.h). */
+#define MEMP_NUM_UDP_PCB            (32 + 64)
 #define MEMP_NUM_TCP_PCB            32
 #define MEMP_NUM_TCP_PCB_LISTEN     16
 #define MEMP_NUM_TCP_SEG            512
