@@ -43,8 +43,11 @@
 #define HTTP_GLUE_MAX_ADDRS  4      /* addresses per network */
 #define HTTP_GLUE_HOLD_MAX   HTTP_REQ_HEAD_MAX
 
-/* Serves root on port 80 of the n addresses addrs (vmgate's own on nif's network,
- * and any alias of it the guests are told of) to connections that arrive on nif.
+/* Serves root on port 80 of the n addresses addrs to connections that arrive on
+ * nif. An address must be one lwIP delivers TCP to: the netif's own. (A service
+ * alias, alias.h, delivers its segments rewritten to the netif's address, so the
+ * netif's address covers it, for the one alias per netif that may carry a TCP
+ * port.)
  * Returns 0, -EINVAL (no netif or root, n is 0 or above HTTP_GLUE_MAX_ADDRS),
  * -ENOSPC (HTTP_GLUE_MAX_SITES attached), -EADDRINUSE (an address already
  * serves port 80) or -ENOMEM (no PCB); on failure nothing stays attached. */

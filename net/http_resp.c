@@ -172,11 +172,12 @@ void http_resp_prepare(struct http_resp *r, const struct http_req *q, const stru
                 root->ops->close(root->ctx, h);     /* nothing to read from it */
             else
                 r->handle = h;
-            if (head)
-                r->len = 0;
         }
     }
     r->status = status;
+    /* Only a file response has a body from the file, and HEAD none at all. */
+    if (head || (status != 200 && status != 206))
+        r->off = r->len = 0;
 
     struct out o = { r->head, 0, sizeof r->head };
     put(&o, "HTTP/1.1 ");

@@ -310,6 +310,22 @@ TEST(http_conn_answers_pipelined_requests_in_order)
     sim_free(s);
 }
 
+/* A 416 carries its text, not the file: the connection goes on after it. (The
+ * fuzzer's first find: the body length stayed the file's after 416.) */
+TEST(http_conn_a_416_is_followed_by_the_next_answer)
+{
+    struct sim *s = sim_new(true, 0, 20);
+    struct http_got g;
+    sim_send(s, "GET /boot.ipxe HTTP/1.1\r\nHost: h\r\nRange: bytes=5000-\r\n\r\n"
+                "GET /boot.ipxe HTTP/1.1\r\nHost: h\r\n\r\n");
+    REQUIRE(sim_response(s, false, &g));
+    CHECK_EQ_INT(g.status, 416);
+    REQUIRE(sim_response(s, false, &g));
+    CHECK_EQ_INT(g.status, 200);
+    CHECK_EQ_INT(s->out_read, s->out_len);
+    sim_free(s);
+}
+
 TEST(http_conn_http10_closes_unless_asked_to_keep_alive)
 {
     struct sim *s = sim_new(true, 0, 8);
