@@ -116,6 +116,14 @@ static void feed(struct slot *s)
     u32_t now = sys_now();
     while (s->held) {
         struct pbuf *p = s->held;
+        if (p->len == 0) {
+            /* lwIP trims a retransmission that overlaps what it had by setting
+             * the leading pbufs' len to 0 (tcp_in.c, tcp_receive): skip them. */
+            s->held = p->next;
+            p->next = NULL;
+            pbuf_free(p);
+            continue;
+        }
         size_t took = http_conn_input(&s->hc, p->payload, p->len, now);
         if (took == 0)
             break;

@@ -92,6 +92,12 @@ void tp_send(struct tcp_peer *t, const void *data, size_t len)
     }
 }
 
+void tp_send_overlapping(struct tcp_peer *t, size_t back, const void *data, size_t len)
+{
+    segment(t, F_ACK | F_PSH, t->snd_nxt - (uint32_t)back, NULL, 0, data, len);
+    t->snd_nxt += (uint32_t)(len - back);
+}
+
 void tp_send_str(struct tcp_peer *t, const char *s)
 {
     tp_send(t, s, strlen(s));

@@ -40,6 +40,9 @@ bool tp_connect(struct tcp_peer *t);
 /* Sends len bytes in segments of at most 1460. */
 void tp_send(struct tcp_peer *t, const void *data, size_t len);
 void tp_send_str(struct tcp_peer *t, const char *s);
+/* Sends len bytes again from back bytes before the next sequence number (a
+ * retransmission that overlaps what was sent), then the new ones. */
+void tp_send_overlapping(struct tcp_peer *t, size_t back, const void *data, size_t len);
 /* Sends a FIN. */
 void tp_fin(struct tcp_peer *t);
 /* Sends a RST. */

@@ -255,6 +255,29 @@ TEST(glue_http_serves_pipelined_requests_through_a_small_window)
     teardown();
 }
 
+/* A client retransmitting part of its request with more behind it: lwIP trims
+ * the overlap, the server reads the request once. */
+TEST(glue_http_a_retransmission_overlapping_the_request_reads_once)
+{
+    setup(true);
+    struct tcp_peer t;
+    tp_init(&t, &gf_lan, GF_MAC_GUEST, GF_GUEST, 40012, GF_NAT_SELF, 80);
+    REQUIRE(tp_connect(&t));
+    static const char req[] = "GET /boot.ipxe HTTP/1.1\r\nHost: h\r\n\r\n";
+    tp_send(&t, req, 10);
+    tp_send_overlapping(&t, 6, req + 4, sizeof req - 1 - 4);
+    REQUIRE(tp_pump());
+    size_t off = 0;
+    struct http_got g;
+    REQUIRE(next_response(&t, &off, false, &g));
+    CHECK_EQ_INT(g.status, 200);
+    CHECK_EQ_INT(off, t.rx_len);
+    tp_fin(&t);
+    tp_pump();
+    tp_free(&t);
+    teardown();
+}
+
 TEST(glue_http_a_client_reset_mid_transfer_frees_everything)
 {
     setup(true);
