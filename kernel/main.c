@@ -8,6 +8,7 @@
 #include "io.h"
 #include "pci.h"
 #include "loop.h"
+#include "../lwip-port/bootfiles.h"
 
 static void banner(const struct boot_info *bi)
 {
@@ -27,6 +28,7 @@ void kernel_main(struct boot_info *bi)
     clock_start_tick();
     irq_enable();
     pci_init();
+    bootfiles_init(bi);
     loop_init(bi);
     kprintf("vmgate: ready\n");
     loop_run();
