@@ -201,7 +201,8 @@ int cpio_index(const void *buf, size_t len, struct memfile *out, unsigned cap, s
         uint64_t size = f[F_FILESIZE];
         if (size && (data_off > len || size > len - data_off))
             return refuse(st, "data runs past the end", data_off < len ? data_off : len);
-        const uint8_t *data = size ? b + data_off : NULL;
+        /* An empty file's data is an empty range at its place (for map()). */
+        const uint8_t *data = b + (data_off < len ? data_off : len);
         off = pad4(data_off + size);            /* at most len + 3: the loop ends */
 
         if (namesize == sizeof TRAILER && memcmp(name, TRAILER, sizeof TRAILER) == 0) {

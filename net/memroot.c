@@ -116,7 +116,7 @@ static long mr_read(void *ctx, int handle, uint64_t off, void *buf, size_t len)
 static const uint8_t *mr_map(void *ctx, int handle, uint64_t off, size_t *len)
 {
     const struct memfile *f = handle_file(ctx, handle);
-    if (!f || off > f->size)
+    if (!f || !f->data || off > f->size)
         return NULL;
     uint64_t left = f->size - off;
     *len = left > SIZE_MAX ? SIZE_MAX : (size_t)left;
