@@ -54,10 +54,12 @@ static uint64_t pad4(uint64_t off)
     return (off + 3) & ~(uint64_t)3;
 }
 
-static int refuse(struct cpio_stats *st, const char *why, uint64_t at)
+/* Records why the archive is refused and where: at most at its end (a place
+ * computed from lying fields may lie past it). */
+static int refuse(struct cpio_stats *st, size_t len, const char *why, uint64_t at)
 {
     st->error = why;
-    st->error_at = (size_t)at;
+    st->error_at = at < len ? (size_t)at : len;
     return -EINVAL;
 }
 
@@ -158,9 +160,10 @@ int cpio_index(const void *buf, size_t len, struct memfile *out, unsigned cap, s
     for (;;) {
         if (off >= len) {
             if (!in_archive && st->archives == 0)
-                return refuse(st, "not a newc archive (empty)", len);
+                return refuse(st, len, "not a newc archive (empty)", len);
             if (in_archive)
-                return refuse(st, "the archive ends without its TRAILER!!! (cut short?)", len);
+                return refuse(st, len, "the archive ends without its TRAILER!!! (cut short?)",
+                              len);
             break;
         }
         if (!in_archive) {
@@ -170,37 +173,38 @@ int cpio_index(const void *buf, size_t len, struct memfile *out, unsigned cap, s
                 continue;
             }
             if (len - off < 6 || !magic_kind(b + off))
-                return refuse(st, st->archives ? "bytes after the trailer are neither padding "
-                                                 "nor another archive"
-                                               : "not a newc archive (no 070701 magic)", off);
+                return refuse(st, len,
+                              st->archives ? "bytes after the trailer are neither padding nor "
+                                             "another archive"
+                                           : "not a newc archive (no 070701 magic)", off);
             in_archive = true;
         }
         if (len - off < CPIO_HDR_LEN)
-            return refuse(st, "header cut short", off);
+            return refuse(st, len, "header cut short", off);
         const uint8_t *h = b + off;
         int kind = magic_kind(h);
         if (!kind)
-            return refuse(st, "bad magic (not 070701 or 070702)", off);
+            return refuse(st, len, "bad magic (not 070701 or 070702)", off);
         uint32_t f[F_COUNT];
         for (int i = 0; i < F_COUNT; i++)
             if (hex8(h + 6 + 8 * i, &f[i]) < 0)
-                return refuse(st, "header field is not 8 hex digits", off + 6 + 8 * (uint64_t)i);
+                return refuse(st, len, "header field is not 8 hex digits", off + 6 + 8 * (uint64_t)i);
 
         uint64_t name_off = off + CPIO_HDR_LEN;
         uint64_t namesize = f[F_NAMESIZE];
         if (namesize == 0)
-            return refuse(st, "name size 0 (no room for its NUL)", off);
+            return refuse(st, len, "name size 0 (no room for its NUL)", off);
         if (namesize > len - name_off)
-            return refuse(st, "name runs past the end", name_off);
+            return refuse(st, len, "name runs past the end", name_off);
         const char *name = (const char *)b + name_off;
         if (name[namesize - 1] != 0)
-            return refuse(st, "name without its NUL", name_off);
+            return refuse(st, len, "name without its NUL", name_off);
         if (memchr(name, 0, namesize - 1))
-            return refuse(st, "NUL inside a name", name_off);
+            return refuse(st, len, "NUL inside a name", name_off);
         uint64_t data_off = pad4(name_off + namesize);
         uint64_t size = f[F_FILESIZE];
         if (size && (data_off > len || size > len - data_off))
-            return refuse(st, "data runs past the end", data_off < len ? data_off : len);
+            return refuse(st, len, "data runs past the end", data_off);
         /* An empty file's data is an empty range at its place (for map()). */
         const uint8_t *data = b + (data_off < len ? data_off : len);
         off = pad4(data_off + size);            /* at most len + 3: the loop ends */
@@ -217,7 +221,7 @@ int cpio_index(const void *buf, size_t len, struct memfile *out, unsigned cap, s
             for (uint64_t i = 0; i < size; i++)
                 sum += data[i];
             if (sum != f[F_CHECK])
-                return refuse(st, "070702 checksum does not match the data", data_off);
+                return refuse(st, len, "070702 checksum does not match the data", data_off);
             st->checksummed = true;
         }
         size_t nlen = (size_t)namesize - 1;

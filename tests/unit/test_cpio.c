@@ -205,6 +205,17 @@ TEST(cpio_checks_the_070702_sum)
     CHECK_EQ_INT(index_of(&a), -EINVAL);
     CHECK_EQ_STR(st.error, "070702 checksum does not match the data");
     ab_free(&a);
+
+    /* An empty file claiming a sum, cut right after its name: the place named is
+     * inside the buffer (found by fuzz_cpio: it was past the end). */
+    ab_init(&a);
+    ab_entry_full(&a, 1, AB_REG, 1, 1, "tftp/e", NULL, 0);
+    memcpy(a.buf + ab_field(0, 12), "00000005", 8);
+    size_t cut = 110 + 7;                                /* name and NUL, no padding */
+    CHECK_EQ_INT(cpio_index(a.buf, cut, ents, CPIO_MAX_ENTRIES, &st), -EINVAL);
+    CHECK_EQ_STR(st.error, "070702 checksum does not match the data");
+    CHECK(st.error_at <= cut);
+    ab_free(&a);
 }
 
 TEST(cpio_refuses_every_truncation)
