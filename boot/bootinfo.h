@@ -48,6 +48,12 @@ struct boot_info {
     struct boot_range reserved[BOOT_RESERVED_MAX];
     uint32_t n_files;
     struct boot_file files[BOOT_FILES_MAX];
+    /* The first boot module as loaded (PVH: QEMU's -initrd), or NULL. The kernel
+     * (lwip-port/bootfiles.c) decides what it is: a newc cpio archive (its
+     * vmgate.conf becomes `config`, its tftp/ folder the TFTP root) or a plain
+     * configuration text (then `config` is the module itself). */
+    const void *initrd;
+    uint64_t initrd_len;
 };
 
 #define BOOT_INFO_MAGIC 0x76676274u  /* "vgbt" */

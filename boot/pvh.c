@@ -73,7 +73,8 @@ void pvh_boot(const struct hvm_start_info *si)
     }
 
     /* The first module (QEMU's -initrd) carries the configuration file, or a cpio
-     * archive with vmgate.conf and the TFTP root; kernel_main unpacks it. */
+     * archive with vmgate.conf and the TFTP root: handed over as it is, the kernel
+     * tells which (bootfiles_init) and reads the archive where it lies. */
     if (si->nr_modules && si->modlist_paddr) {
         const struct hvm_modlist_entry *m = (const void *)si->modlist_paddr;
         boot_reserve(&bi, si->modlist_paddr, si->nr_modules * sizeof *m);
@@ -82,8 +83,8 @@ void pvh_boot(const struct hvm_start_info *si)
             if (m[i].cmdline_paddr)
                 boot_reserve(&bi, m[i].cmdline_paddr, cstr_len(m[i].cmdline_paddr));
         }
-        bi.config = (const char *)m[0].paddr;
-        bi.config_len = m[0].size;
+        bi.initrd = (const void *)m[0].paddr;
+        bi.initrd_len = m[0].size;
     }
     kernel_main(&bi);
 }

@@ -96,12 +96,27 @@ void virtio_driver_ok(struct virtio_dev *vd);
 void virtio_fail(struct virtio_dev *vd);
 /* Reads (and so clears and deasserts) the ISR status. */
 uint8_t virtio_isr(struct virtio_dev *vd);
+/* The device status byte (VIRTIO_STATUS_*): NEEDS_RESET says the device gave up. */
+uint8_t virtio_status(struct virtio_dev *vd);
 uint8_t virtio_cfg_read8(struct virtio_dev *vd, unsigned off);
 uint16_t virtio_cfg_read16(struct virtio_dev *vd, unsigned off);
 
 /* Makes a one-descriptor buffer available: device-writable if `write`.
  * Returns 0, or -ENOSPC when no descriptor is free. */
 int virtq_add_buf(struct virtq *q, uint64_t addr, uint32_t len, bool write, void *cookie);
+
+/* One part of a descriptor chain. */
+struct virtq_seg {
+    uint64_t addr;
+    uint32_t len;
+    bool write;                       /* device-writable */
+};
+
+/* Makes n descriptors one buffer, in order (the device-readable parts must come
+ * before the writable ones, 2.6.4.2): a request and the room for its reply, as
+ * virtio-9p wants them. Returns 0, -ENOSPC when fewer than n are free, -EINVAL
+ * for n == 0. virtq_get_used frees the whole chain. */
+int virtq_add_chain(struct virtq *q, const struct virtq_seg *segs, unsigned n, void *cookie);
 /* Notifies the device of buffers added since the last kick, unless it asked not
  * to be notified. */
 void virtq_kick(struct virtq *q);

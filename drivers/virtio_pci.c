@@ -243,6 +243,11 @@ void virtio_fail(struct virtio_dev *vd)
     set_status(vd, VIRTIO_STATUS_FAILED);
 }
 
+uint8_t virtio_status(struct virtio_dev *vd)
+{
+    return get_status(vd);
+}
+
 uint8_t virtio_isr(struct virtio_dev *vd)
 {
     return vd->modern ? mmio_read8(vd->isr) : inb(vd->io + VL_ISR);

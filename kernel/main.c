@@ -10,6 +10,7 @@
 #include "pci.h"
 #include "random.h"
 #include "loop.h"
+#include "../lwip-port/bootfiles.h"
 
 static void banner(const struct boot_info *bi)
 {
@@ -32,6 +33,7 @@ void kernel_main(struct boot_info *bi)
     budget_init(pci_count_class(PCI_CLASS_NETWORK));
     pci_probe_drivers();
     random_init();
+    bootfiles_init(bi);
     loop_init(bi);
     budget_report();
     kprintf("vmgate: ready\n");

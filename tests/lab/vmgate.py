@@ -35,16 +35,25 @@ def esp_offset(img):
     return int(m.group(1)) * 512
 
 
-def image_with_config(lab, config):
+def image_with_config(lab, config, esp_tftp=None):
     """A private copy of build/vmgate.img whose \\vmgate.conf holds `config`
-    (statements; ';' or newlines), so a UEFI test can choose its configuration."""
+    (statements; ';' or newlines), so a UEFI test can choose its configuration;
+    with esp_tftp, that folder's files replace the image's \\tftp."""
     img = lab.logpath("vmgate.img")
     shutil.copyfile(IMG, img)
     conf = lab.logpath("vmgate.conf")
     with open(conf, "w") as f:
         f.write(config.replace(";", "\n") + "\n")
-    subprocess.run(["mcopy", "-o", "-i", f"{img}@@{esp_offset(img)}", conf, "::vmgate.conf"],
-                   check=True, capture_output=True)
+    target = f"{img}@@{esp_offset(img)}"
+    subprocess.run(["mcopy", "-o", "-i", target, conf, "::vmgate.conf"], check=True, capture_output=True)
+    if esp_tftp is not None:
+        env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+        subprocess.run(["mdeltree", "-i", target, "::tftp"], env=env, capture_output=True)
+        subprocess.run(["mmd", "-i", target, "::tftp"], env=env, check=True, capture_output=True)
+        entries = [os.path.join(esp_tftp, e) for e in sorted(os.listdir(esp_tftp))]
+        if entries:
+            subprocess.run(["mcopy", "-s", "-o", "-i", target] + entries + ["::tftp/"], env=env,
+                           check=True, capture_output=True)
     return img
 
 
@@ -55,24 +64,31 @@ class Vmgate:
     _markers = itertools.count(1)
 
     def __init__(self, lab, ns=None, config="", boot="pvh", name="vmgate", memory=256, machine=None,
-                 config_file=None):
+                 config_file=None, initrd=None, tftp_dir=None, shares=(), esp_tftp=None):
         """config: statements for the kernel command line (PVH) or \\vmgate.conf (UEFI);
         config_file: text handed over as the -initrd file (PVH), read before the
-        command line."""
+        command line; initrd: a file to hand over as the -initrd as it is (an archive
+        tools/mkinitrd packed); tftp_dir: a folder shared read-only over virtio-9p with
+        the mount tag vmgate-tftp (as tools/vmgate-run --tftp does); shares: more
+        (folder, tag) pairs; esp_tftp (UEFI): a folder that becomes the ESP's \\tftp."""
         self.lab = lab
         self.boot = boot
+        args = []
+        for path, tag in ([(tftp_dir, "vmgate-tftp")] if tftp_dir else []) + list(shares):
+            args += ["-virtfs", f"local,path={path},mount_tag={tag},security_model=none,readonly=on"]
         if boot == "pvh":
-            initrd = None
             if config_file is not None:
+                if initrd:
+                    raise ValueError("config_file and initrd are both the -initrd")
                 initrd = lab.logpath("vmgate-initrd.conf")
                 with open(initrd, "w") as f:
                     f.write(config_file)
             self.vm = lab.vm(name, ns=ns, memory=memory, kernel=ELF, append=config, machine=machine,
-                             initrd=initrd)
+                             initrd=initrd, args=args)
         elif boot == "uefi":
-            img = image_with_config(lab, config)
+            img = image_with_config(lab, config, esp_tftp)
             self.vm = lab.vm(name, ns=ns, memory=memory, bios=OVMF, machine=machine,
-                             args=["-drive", f"file={img},format=raw,if=virtio"])
+                             args=["-drive", f"file={img},format=raw,if=virtio"] + args)
         else:
             raise ValueError(boot)
         # Its console is checked at teardown: a fault dump, a panic or an lwIP assertion

@@ -31,7 +31,18 @@ UNIT_LWIP_OBJ := $(patsubst $(LWIPDIR)/%.c,$(UNIT_B)/lwip/%.o,$(LWIP_SRC))
 UNIT_ENV      := ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:check_initialization_order=1 \
                  UBSAN_OPTIONS=print_stacktrace=1
 
-unit: $(UNIT_B)/unit_tests
+# Archives that tools/mkinitrd packs from tests/unit/data/mkinitrd at build time,
+# read back by test_mkinitrd.c through net/cpio.c: the tool and the reader agree.
+UNIT_MKINITRD_SRC := $(shell find tests/unit/data/mkinitrd -type f 2>/dev/null)
+UNIT_MKINITRD     := $(UNIT_B)/mkinitrd.cpio $(UNIT_B)/mkinitrd-crc.cpio
+$(UNIT_B)/mkinitrd.cpio: tools/mkinitrd $(UNIT_MKINITRD_SRC)
+	@mkdir -p $(dir $@)
+	@tools/mkinitrd -c tests/unit/data/mkinitrd/vmgate.conf -t tests/unit/data/mkinitrd/tftp -o $@ >/dev/null
+$(UNIT_B)/mkinitrd-crc.cpio: tools/mkinitrd $(UNIT_MKINITRD_SRC)
+	@mkdir -p $(dir $@)
+	@tools/mkinitrd --crc -c tests/unit/data/mkinitrd/vmgate.conf -t tests/unit/data/mkinitrd/tftp -o $@ >/dev/null
+
+unit: $(UNIT_B)/unit_tests $(UNIT_MKINITRD)
 	@$(UNIT_ENV) $(UNIT_B)/unit_tests $(T)
 
 $(UNIT_B)/unit_tests: $(UNIT_OBJ) $(UNIT_LWIP_OBJ) $(UNIT_B)/objects.list
