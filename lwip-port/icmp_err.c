@@ -70,7 +70,9 @@ void icmp_err_send(enum icmp_err_kind kind, u32_t rest, const struct icmp_quote 
     icmp_error_build(m->payload, kinds[kind].type, kinds[kind].code, rest, q);
     icmp_err_stats.sent[kind]++;
     ICMP_STATS_INC(icmp.xmit);
-    ip4_output_if(m, netif_ip4_addr(out), &to, ICMP_TTL, 0, IP_PROTO_ICMP, out);
+    /* With the DS field of the packet it is about (RFC 5508 7.7), the ECN bits
+     * left out. */
+    ip4_output_if(m, netif_ip4_addr(out), &to, ICMP_TTL, q->b[1] & 0xfc, IP_PROTO_ICMP, out);
     pbuf_free(m);
 }
 

@@ -10,6 +10,8 @@
 #include "../kernel/shell.h"
 #include "../net/csum.h"
 #include "pmtu_icmp.h"
+#include "nicif.h"
+#include "../net/ip4.h"
 #include "icmp_err.h"
 #include "pktmark.h"
 #include "ttl_icmp.h"
@@ -38,6 +40,7 @@ static struct netif *wan;
 static u32_t wan_addr;
 /* Interfaces whose packets NAT examines: NAT networks and the WAN. */
 static u8_t nat_ifaces[256 / 8];
+static unsigned overlaps;               /* WAN addresses that overlapped a guest network */
 
 /* The engine's interface numbers are lwIP's netif->num (net/nat.h; the DHCP glue's
  * guest resolver uses the same). */
@@ -114,12 +117,44 @@ struct nat *nat_glue_engine(void)
     return nat;
 }
 
+/* The prefix length of a netmask (host order; a contiguous one). */
+static u8_t prefix_of(u32_t mask)
+{
+    u8_t n = 0;
+    while (mask & 0x80000000u) {
+        n++;
+        mask <<= 1;
+    }
+    return n;
+}
+
+/* RFC 4787 REQ-7: a WAN address whose network overlaps one of the guests' is
+ * said plainly, with the fix: the guests there cannot reach the WAN's hosts in
+ * the overlap (they take them for neighbours), and vmgate cannot renumber them
+ * under their feet. */
+static void wan_check_overlap(struct netif *nif, u32_t addr)
+{
+    u8_t prefix = prefix_of(lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(nif))));
+    int iface = addr ? nat_wan_overlap(nat, addr & ip4_prefix_mask(prefix), prefix) : -1;
+    if (iface < 0)
+        return;
+    struct netif *in = netif_get_by_index((u8_t)(iface + 1));
+    struct nic *n = in ? nicif_nic(in) : NULL;
+    char a[16];
+    kprintf("nat: WARNING: the WAN's network %s/%u overlaps the guests' network on %s: the "
+            "WAN's hosts in it cannot be reached from there; give it another network "
+            "(nicN nat NET/PREFIX)\n", cfg_ip4_str(addr & ip4_prefix_mask(prefix), a), prefix,
+            n ? n->name : "a NAT Network");
+    overlaps++;
+}
+
 static void wan_status(struct netif *nif)
 {
     u32_t a = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(nif)));
     if (a != wan_addr) {
         wan_addr = a;
         nat_set_wan(nat, iface_of(nif), a);
+        wan_check_overlap(nif, a);
     }
 }
 
@@ -320,6 +355,8 @@ static void cmd_nat(int argc, char **argv)
             (unsigned long long)s->translated_in, (unsigned long long)s->hairpinned,
             (unsigned long long)s->flows_created,
             (unsigned long long)s->flows_expired, (unsigned long long)s->flows_evicted);
+    if (overlaps)
+        kprintf("WAN addresses that overlapped a guests' network: %u\n", overlaps);
     kprintf("drops:");
     for (int r = 0; r < NAT_DROP_REASONS; r++)
         kprintf(" %s %llu", nat_drop_reason_name(r), (unsigned long long)s->drops[r]);

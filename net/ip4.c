@@ -50,6 +50,27 @@ enum ip4_check_result ip4_check(const uint8_t *ip, size_t hdr_avail, size_t pkt_
     return IP4_OK;
 }
 
+bool ip4_has_source_route(const uint8_t *ip, size_t hlen)
+{
+    size_t i = IP4_HDR_MIN;
+
+    while (i < hlen) {
+        uint8_t type = ip[i];
+        if (type == 0)                          /* end of options */
+            break;
+        if (type == 1) {                        /* no-operation */
+            i++;
+            continue;
+        }
+        if (type == 131 || type == 137)
+            return true;
+        if (i + 1 >= hlen || ip[i + 1] < 2)
+            break;                              /* malformed: nothing more to learn */
+        i += ip[i + 1];
+    }
+    return false;
+}
+
 const char *ip4_check_name(enum ip4_check_result r)
 {
     switch (r) {

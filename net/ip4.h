@@ -5,6 +5,7 @@
 #ifndef VMGATE_IP4_H
 #define VMGATE_IP4_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,10 @@ struct ip4_hdr_info {
  * hdr_avail, total length between the header and pkt_avail, header checksum.
  * Fills *info (when not NULL) and returns IP4_OK, or what is wrong. */
 enum ip4_check_result ip4_check(const uint8_t *ip, size_t hdr_avail, size_t pkt_avail, struct ip4_hdr_info *info);
+
+/* Whether the options of a header (hlen bytes, checked) ask for source routing
+ * (LSRR 131, SSRR 137): routing a guest's packet the way its sender chose. */
+bool ip4_has_source_route(const uint8_t *ip, size_t hlen);
 
 /* The counters' name of a refusal ("short", "version", ...). */
 const char *ip4_check_name(enum ip4_check_result r);

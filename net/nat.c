@@ -22,6 +22,7 @@ static const char *const drop_names[NAT_DROP_REASONS] = {
     [NAT_DROP_NO_GUEST]    = "no-guest",
     [NAT_DROP_RST_WINDOW]  = "rst-window",
     [NAT_DROP_FILTERED]    = "filtered",
+    [NAT_DROP_SOURCE_ROUTE] = "source-route",
 };
 
 /* --- timeouts -------------------------------------------------------------------- */
@@ -157,6 +158,18 @@ bool nat_net_host_ok(const struct nat_net *net, uint32_t addr)
 {
     return net_contains(net, addr) && addr != net->net && addr != net_broadcast(net) &&
            !net_is_self(net, addr);
+}
+
+/* Contract in nat.h. */
+int nat_wan_overlap(const struct nat *nat, uint32_t net, uint8_t prefix)
+{
+    for (unsigned i = 0; i < nat->n_nets; i++) {
+        const struct nat_net *o = &nat->nets[i];
+        uint32_t common = ip4_prefix_mask(o->prefix < prefix ? o->prefix : prefix);
+        if (prefix && (o->net & common) == (net & common))
+            return o->iface;
+    }
+    return -1;
 }
 
 /* Contract in nat.h. */
@@ -339,6 +352,11 @@ enum nat_verdict nat_process_ex(struct nat *nat, uint8_t *pkt, size_t len, int i
     /* lwIP would forward a TTL 0 packet with TTL 255 (its decrement wraps). */
     if (p.ip.ttl == 0)
         return nat_drop(nat, NAT_DROP_MALFORMED);
+    /* vmgate does not route the way a sender chose, and does not translate what
+     * such an option names (RFC 5508 7.3: not forwarded then). */
+    if (ip4_has_source_route(pkt, (size_t)(pkt[0] & 0x0f) * 4) ||
+        (p.icmp_error && ip4_has_source_route(p.inner.hdr, (size_t)(p.inner.hdr[0] & 0x0f) * 4)))
+        return nat_drop(nat, NAT_DROP_SOURCE_ROUTE);
     offload_apply(&p, flags);
     if (nat_flow_existing(nat, &p, iface, now_ms) == NAT_FORWARD)
         return NAT_FORWARD;

@@ -118,6 +118,8 @@ enum nat_drop_reason {
     NAT_DROP_FILTERED,      /* from the WAN to the WAN address, for no mapping, rule or
                                socket of vmgate's: dropped without an answer (RFC 5382
                                REQ-4: an unsolicited SYN is never answered) */
+    NAT_DROP_SOURCE_ROUTE,  /* an IP source routing option, in the packet or in an
+                               ICMP error's quote (RFC 5508 7.3, RFC 7126) */
     NAT_DROP_REASONS
 };
 
@@ -219,6 +221,11 @@ void nat_destroy(struct nat *nat);
 /* The WAN: its interface and current address (0 while it has none). A changed
  * address drops every flow: they cannot survive it. */
 void nat_set_wan(struct nat *nat, int iface, uint32_t addr);
+/* RFC 4787 REQ-7: the network the WAN address is in (net/prefix, host order) must
+ * not overlap an internal one, or the guests there cannot reach the WAN's hosts
+ * in the overlap (they take them for neighbours). Returns the interface of the
+ * first internal network that overlaps, or -1. */
+int nat_wan_overlap(const struct nat *nat, uint32_t net, uint8_t prefix);
 /* 0 or -errno: -EINVAL (bad prefix, host bits, self outside, overlap), -EEXIST
  * (iface already has a network), -ENOSPC (NAT_MAX_NETS). */
 int nat_add_net(struct nat *nat, const struct nat_net *net);

@@ -6,6 +6,7 @@
 
 #include "bytes.h"
 #include "ip4.h"
+#include "csum.h"
 
 #define TCP_HDR_MIN  20
 #define UDP_HDR_LEN  8
@@ -92,6 +93,9 @@ static bool quote_parse(struct nat_pkt *p, uint8_t *q, size_t qlen)
         return false;
     hlen = (size_t)(q[0] & 0x0f) * 4;
     if (hlen < IP4_HDR_MIN || hlen + QUOTE_L4_MIN > qlen)
+        return false;
+    /* RFC 5508 REQ-3a: nor one whose quoted header's checksum fails. */
+    if (csum_fold(csum_partial(0, q, hlen)) != 0xffff)
         return false;
     ip_fill(&p->inner, q);
     t = q + hlen;
@@ -194,6 +198,11 @@ enum nat_parse_result nat_parse(struct nat_pkt *p, uint8_t *pkt, size_t len)
         if (t[0] == NAT_ICMP_ECHO_REQUEST || t[0] == NAT_ICMP_ECHO_REPLY) {
             l4_icmp_echo(&p->l4, t);
         } else if (nat_icmp_is_error(t[0])) {
+            /* RFC 5508 REQ-3: an error whose checksum fails is not translated (it
+             * would be, checksum and all, and its quote may be what is damaged).
+             * Errors are rare: the whole-message sum costs nothing here. */
+            if (csum_fold(csum_partial(0, t, l4len)) != 0xffff)
+                return NAT_PARSE_MALFORMED;
             p->icmp_error = true;
             p->l4.csum_p = t + 2;
             if (!quote_parse(p, t + ICMP_HDR_LEN, l4len - ICMP_HDR_LEN))

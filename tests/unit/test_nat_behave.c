@@ -8,6 +8,7 @@
 #include "net/bytes.h"
 
 #include <errno.h>
+#include <string.h>
 
 #define S(x) ((uint32_t)(x) * 1000u)
 #define SYN NAT_TCP_SYN
@@ -387,5 +388,48 @@ TEST(behave_flood_from_one_guest_spares_the_others)
     CHECK_EQ_INT(fx_run(nat, &p, IF_NAT2, 6002), NAT_FORWARD);
     REQUIRE(fx_flow(nat, NAT_PROTO_TCP, GC, 40000, 6002, &fi));
     (void)a_refused;
+    fx_done();
+}
+
+/* RFC 5508 7.3 (SHOULD NOT forward ICMP with source routing options, outer or
+ * quoted); vmgate routes no source-routed packet at all (RFC 7126). */
+TEST(behave_5508_source_routed_packets_dropped)
+{
+    struct nat *nat = fx_nat(16);
+    uint8_t lsrr[8] = {1, 131, 7, 4, 0, 0, 0, 0};
+    uint8_t inner[PB_MAX];
+    uint8_t udp[8] = {0x13, 0x88, 0, 9, 0, 8, 0, 0};
+
+    p.len = pb_ip(p.b, 17, GA, R1, 8, udp, 8);
+    memcpy(p.b + 20, lsrr, 8);
+    pb_fix_ip_csum(p.b);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_NAT1, 0), NAT_DROP_SOURCE_ROUTE);
+    /* A record-route option alone is no reason. */
+    lsrr[1] = 7;
+    p.len = pb_ip(p.b, 17, GA, R1, 8, udp, 8);
+    memcpy(p.b + 20, lsrr, 8);
+    pb_fix_ip_csum(p.b);
+    CHECK_EQ_INT(fx_run(nat, &p, IF_NAT1, 0), NAT_FORWARD);
+    /* In a quote. */
+    size_t ilen = pb_ip(inner, 17, WAN_ADDR, R1, 8, udp, 8);
+    lsrr[1] = 137;
+    memcpy(inner + 20, lsrr, 8);
+    pb_fix_ip_csum(inner);
+    p.len = pb_icmp_error(p.b, 3, 3, R1, WAN_ADDR, inner, ilen);
+    CHECK_DROP(nat, fx_run(nat, &p, IF_WAN, 1), NAT_DROP_SOURCE_ROUTE);
+    fx_done();
+}
+
+/* RFC 4787 REQ-7 (MUST): a WAN network that overlaps a guests' network is found
+ * (the glue says so on the console, with the fix). */
+TEST(behave_4787_req7_wan_overlap_found)
+{
+    struct nat *nat = fx_nat(16);
+
+    CHECK_EQ_INT(nat_wan_overlap(nat, IP4(203, 0, 113, 0), 24), -1);
+    CHECK_EQ_INT(nat_wan_overlap(nat, IP4(10, 0, 2, 0), 24), IF_NAT1);
+    CHECK_EQ_INT(nat_wan_overlap(nat, IP4(10, 0, 0, 0), 8), IF_NAT1);
+    CHECK_EQ_INT(nat_wan_overlap(nat, IP4(10, 0, 3, 128), 25), IF_NAT2);
+    CHECK_EQ_INT(nat_wan_overlap(nat, IP4(192, 168, 56, 0), 24), IF_HO);
     fx_done();
 }

@@ -223,9 +223,25 @@ TEST(nat_parse_icmp_error_quote_checks)
     CHECK_EQ_INT(nat_parse(&p, b, n), NAT_PARSE_MALFORMED);
     q[0] = 0x45;
     put_be16(q + 6, 0x0010);                                        /* quoted non-first fragment */
+    pb_fix_ip_csum(q);
     n = pb_icmp_error(b, 3, 3, R, IP4(203, 0, 113, 2), q, 28);
     REQUIRE_EQ_INT(nat_parse(&p, b, n), NAT_PARSE_OK);
     CHECK(!p.inner_l4.tracked && p.inner_l4.sport_p == NULL);
+}
+
+/* RFC 5508 REQ-3 and 3a (SHOULD): an error whose ICMP checksum or whose quoted IP
+ * header checksum fails is not translated. */
+TEST(nat_parse_icmp_error_checksums_checked)
+{
+    size_t qn = pb_udp(q, IP4(203, 0, 113, 2), 5000, R, 53, 20);
+    size_t n = pb_icmp_error(b, 3, 3, R, IP4(203, 0, 113, 2), q, qn);
+
+    REQUIRE_EQ_INT(nat_parse(&p, b, n), NAT_PARSE_OK);
+    b[20 + 2] ^= 1;                                                 /* the ICMP checksum */
+    CHECK_EQ_INT(nat_parse(&p, b, n), NAT_PARSE_MALFORMED);
+    q[10] ^= 1;                                                     /* the quote's header */
+    n = pb_icmp_error(b, 3, 3, R, IP4(203, 0, 113, 2), q, qn);
+    CHECK_EQ_INT(nat_parse(&p, b, n), NAT_PARSE_MALFORMED);
 }
 
 /* Every packet kind at every length up to its own, each in a buffer of exactly
