@@ -7,13 +7,19 @@
  * Interfaces are identified by small integers chosen by the glue (lwIP's netif->num).
  * Addresses and ports in this API are in host byte order.
  *
- * Policy (VirtualBox's NAT, without its limits):
- *  - A NAT network's guests reach the outside through the WAN address; each flow is
- *    tracked, its source port preserved when free (else another is allocated).
- *  - From the WAN, only packets of tracked flows, of port-forwarding rules, and ICMP
- *    errors about tracked flows reach a guest; the rest is not for NAT (PASS: lwIP
- *    delivers it to vmgate's own services or drops it) or, when addressed into a NAT
- *    network, dropped as unsolicited.
+ * Policy (VirtualBox's NAT, without its limits, to the IETF's requirements for a
+ * NAT: RFC 4787, 5382, 5508, 7857; docs/NAT.md has the table, requirement by
+ * requirement, with the test that shows each):
+ *  - A NAT network's guests reach the outside through the WAN address. Each guest
+ *    socket (protocol, address, port) has one mapping, one external port whoever
+ *    it talks to (endpoint-independent mapping), its own when free; each flow
+ *    through it is tracked.
+ *  - From the WAN, packets of tracked flows, of port-forwarding rules, of a
+ *    mapping's endpoint-independent filter (anyone may reach a guest socket's
+ *    external port: TCP by a SYN only) and ICMP errors about tracked flows reach a
+ *    guest; what is for vmgate's own sockets is lwIP's (PASS); the rest is dropped
+ *    without an answer (FILTERED: the WAN side is silent, RFC 5382 REQ-4), or, when
+ *    addressed into a NAT network, as UNSOLICITED.
  *  - NAT networks cannot reach each other, nor host-only networks; a guest cannot send
  *    with a source address outside its network.
  *  - Host-only networks are routed without translation (PASS), but cannot reach NAT
@@ -21,64 +27,78 @@
  *
  * The details, in the order nat_process() applies them:
  *  - A packet that does not parse (nat_parse.h lists the checks; the IP header
- *    checksum is one, since lwIP's hook runs before lwIP checks it) or has TTL 0 is
- *    dropped as MALFORMED; a fragment as FRAGMENT (the glue reassembles first).
+ *    checksum is one, and for an ICMP error its checksum and its quote's header
+ *    checksum) or has TTL 0 is dropped as MALFORMED; a fragment as FRAGMENT (the
+ *    glue reassembles first); a source routing option, in the packet or an ICMP
+ *    error's quote, as SOURCE_ROUTE.
  *  - From a NAT or host-only network: to a broadcast (255.255.255.255, the
  *    network's own broadcast or network address) or multicast address: PASS. A
  *    source outside the network, or its network or broadcast address, or one of
  *    vmgate's own addresses: DROP SPOOFED. To vmgate's own addresses on the
  *    guest's network (a NAT network's NET+2 gateway and NET+3 DNS relay, and
  *    nat_net.self) or another host of that network: PASS. From a NAT network to
- *    the WAN address, a TCP or UDP packet to a forwarding rule's port (or of a
- *    flow one opened) is hairpinned (below). To another internal
- *    network (NAT<->NAT, NAT<->host-only), to vmgate's addresses elsewhere (the
- *    WAN address, another network's own addresses) or to 0/8 and 127/8: DROP
- *    ISOLATION. Then a host-only network's packet: PASS (routed). A NAT network's
- *    packet with TTL <= 1: PASS untranslated (lwIP answers time exceeded). No WAN
- *    address: DROP NO_WAN. Otherwise it is translated (a new flow if none).
+ *    the WAN address: an echo request is vmgate's to answer (PASS); a TCP or UDP
+ *    packet to a forwarding rule's port or to another guest's mapping is
+ *    hairpinned, and so is an ICMP error about a hairpinned packet (below). To
+ *    another internal network (NAT<->NAT, NAT<->host-only), to vmgate's
+ *    addresses elsewhere (the WAN address, another network's own addresses) or to
+ *    0/8 and 127/8: DROP ISOLATION. Then a host-only network's packet: PASS
+ *    (routed). A NAT network's packet with TTL <= 1: PASS untranslated (the glue
+ *    answers Time Exceeded). No WAN address: DROP NO_WAN. Otherwise it is
+ *    translated (a new flow if none, and a new mapping if its socket has none).
  *  - From the WAN: broadcast and multicast: PASS. A source in an internal network
  *    or equal to the WAN address: DROP SPOOFED. To the WAN address: a tracked
- *    flow's packet, or a new connection to a forwarding rule's port, or an ICMP
- *    error quoting a tracked flow's packet is translated; the rest PASS. To a NAT
- *    network: DROP UNSOLICITED. Anything else (host-only networks): PASS.
+ *    flow's packet, a new connection to a forwarding rule's port (DROP NO_GUEST
+ *    while the rule has no guest), a packet for a port a socket of vmgate's holds
+ *    (PASS), a new TCP connection (SYN) or UDP datagram to a mapping's port, or
+ *    an ICMP error quoting a tracked flow's packet is translated; other ICMP
+ *    (echo requests) and other protocols PASS; any other TCP or UDP: DROP
+ *    FILTERED. To a NAT network: DROP UNSOLICITED. Anything else (host-only
+ *    networks): PASS.
  *  - Packets on other interfaces (internal networks, tunnels): PASS.
  *
- * Translation. TCP and UDP map ports; an ICMP echo maps its identifier as a port;
- * other protocols (GRE, ESP, ...) map the address only, so one flow per (protocol,
- * remote) can exist: a second guest using the same protocol with the same remote
- * is refused (NO_PORT) rather than misdelivered. An outbound flow keeps the guest's
- * source port when no flow has the same (protocol, external port, remote address,
- * remote port), the port filter does not claim it and no forwarding rule uses it as
- * host port; else a port is chosen from a random start with bounded probing in
- * 512-1023 for a guest port below 1024 (servers that want a privileged source port,
- * NFS's, keep getting one), 1024-65535 otherwise, 1-65535 for echo identifiers.
- * TCP segments that cannot belong to any connection (SYN with RST or FIN; from a
- * guest, a segment that matches no flow and cannot open one) are dropped INVALID,
- * as are ICMP messages from a guest that NAT cannot attribute to a flow.
+ * Translation. TCP and UDP map ports; ICMP queries (echo) map their identifier as
+ * a port; other protocols (GRE, ESP, ...) map the address only, so one flow per
+ * (protocol, remote) can exist: a second guest using the same protocol with the
+ * same remote is refused (NO_PORT) rather than misdelivered. A new mapping keeps
+ * the guest's port when no mapping owns it, the port filter does not claim it and
+ * no forwarding rule uses it; else a port of the same parity is chosen from a
+ * random start in 512-1023 for a guest port below 1024 (servers that want a
+ * privileged source port, NFS's, keep getting one), 1024-65535 otherwise, 1-65535
+ * for identifiers; NO_PORT when none is left. TCP segments that cannot belong to
+ * any connection (SYN with RST or FIN; from a guest, a segment that matches no
+ * flow and cannot open one) are dropped INVALID, as are ICMP messages from a guest
+ * that NAT cannot attribute to a flow; an RST outside the window, RST_WINDOW.
  *
- * Hairpin ("NAT loopback"): a guest that connects to the WAN address and a
- * forwarded port reaches the rule's guest, as a host outside would, and as under
- * VirtualBox, where such a connection meets the host's socket. The packet takes two
- * flows in one pass: out through the sender's own flow (its source becomes the WAN
- * address and an external port), then in through the rule's flow (its destination
- * becomes the rule's guest), whatever network either guest is on. The rule's guest
- * sees the WAN address as its peer, so its replies come back to vmgate (even on the
- * sender's own network) and take the same two flows the other way. A rule whose
- * guest is unknown drops the packet NO_GUEST; no other packet to the WAN address
- * from a guest is let in (ISOLATION). Host-only networks are not translated, so
- * they do not hairpin.
+ * Hairpin ("NAT loopback", RFC 4787 REQ-9, RFC 5382 REQ-8, RFC 5508 REQ-7): a
+ * guest that sends to the WAN address and a forwarded port or another guest's
+ * mapped port reaches that guest, as a host outside would (two guests behind one
+ * NAT that learned each other's public address from a server). The packet takes
+ * two flows in one pass: out through the sender's own flow (its source becomes the
+ * WAN address and its external port), then in through the rule's or the mapping's
+ * (its destination becomes that guest), whatever network either guest is on. The
+ * other guest sees the WAN address as its peer, so its replies, and its ICMP
+ * errors, come back to vmgate (even on the sender's own network) and take the same
+ * two flows the other way. Host-only networks are not translated, so they do not
+ * hairpin.
  *
- * Flow timeouts (from the last packet; nat_table.c): TCP SYN_SENT 120 s, SYN_RECV
- * 60 s, ESTABLISHED 2 h (60 s while a connection picked up mid-stream is not yet
- * answered), FIN_WAIT 120 s, CLOSE_WAIT 60 s, LAST_ACK 30 s, TIME_WAIT 120 s, CLOSE
- * (after RST) 10 s; UDP 30 s until answered, 180 s after; ICMP echo 30 s; other
- * protocols 30 s until answered, 600 s after.
+ * Flow timeouts (from the last packet that restarts them; nat_table.c; each set by
+ * nat_set_timeout(), never below its floor): TCP opening (SYN_SENT, SYN_RECV, a
+ * connection picked up mid-stream and not yet answered) 240 s, established and
+ * half-closed 7440 s, closing (LAST_ACK, TIME_WAIT, CLOSE after an RST) 240 s, with
+ * data after an RST bringing it back; UDP 300 s (to a remote's port 53: 30 s);
+ * ICMP queries 60 s; other protocols 30 s until answered, 600 s after. A packet
+ * from the guest restarts its flow's timeout, one from outside only once the guest
+ * has answered the flow, and an RST never gives more time. A mapping lives as long
+ * as a flow uses it.
  *
- * The table holds max_flows flows. When a new flow finds it full: (1) a flow whose
- * time is up is reused; else (2) the flow that has been an early-drop candidate
- * longest is evicted, candidates being flows never answered (not assured) and TCP
- * flows in TIME_WAIT or CLOSE; else (3) the new flow is refused (DROP TABLE_FULL):
- * established connections are never pushed out by new ones.
+ * The table holds max_flows flows, shared by the guests' interfaces (nat_table.h,
+ * Shares): no interface holds more than 3/4 of it; when it is full, a flow whose
+ * time is up is reused, else an interface under its fair share takes the oldest
+ * early-drop candidate of the interface holding the most, one at or over it
+ * recycles its own; candidates are flows never answered and closing TCP flows,
+ * then answered flows other than TCP's. An established or half-closed TCP
+ * connection is never pushed out: the new flow is refused (DROP TABLE_FULL).
  */
 #ifndef VMGATE_NAT_H
 #define VMGATE_NAT_H
