@@ -3,6 +3,8 @@
  * each PCI function's Interrupt Line register with its 8259 line, so the PIC is the
  * one interrupt controller that works unchanged under SeaBIOS and OVMF. */
 #include "irq.h"
+
+#include <errno.h>
 #include "io.h"
 #include "cpu.h"
 
@@ -56,9 +58,9 @@ void irq_init(void)
 int irq_register(int irq, irq_handler_fn fn, void *arg, bool level)
 {
     if (irq < 0 || irq > 15 || irq == 2)
-        return -1;
+        return -EINVAL;
     if (lines[irq].n == IRQ_CHAIN_MAX)
-        return -1;
+        return -ENOSPC;
     uint64_t flags = irq_save();
     if (fn) {
         lines[irq].chain[lines[irq].n].fn = fn;

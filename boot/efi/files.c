@@ -4,6 +4,8 @@
  * memory; directory listings and paths are temporary (pool memory). */
 #include "loader.h"
 
+#include <errno.h>
+
 #define CONFIG_MAX      (1ULL << 20)    /* a text file of statements: 1 MiB is plenty */
 #define TFTP_DIR        L"\\tftp"
 #define TFTP_MAX_DEPTH  8
@@ -122,8 +124,10 @@ static int make_name(char *out, const char *prefix, const CHAR16 *name)
     UINTN n = ascii_len(prefix);
     CopyMem(out, (void *)prefix, n);
     for (const CHAR16 *c = name; *c; c++) {
-        if (*c < 0x20 || *c > 0x7e || *c == '/' || n + 1 >= sizeof ((struct boot_file *)0)->name)
-            return -1;
+        if (*c < 0x20 || *c > 0x7e || *c == '/')
+            return -EINVAL;
+        if (n + 1 >= sizeof ((struct boot_file *)0)->name)
+            return -ENAMETOOLONG;
         out[n++] = (char)*c;
     }
     out[n] = 0;
