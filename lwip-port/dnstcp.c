@@ -9,6 +9,7 @@
 
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
+#include "tcp_detach.h"
 #include "lwip/prot/ip.h"
 
 #include "arch/cc.h"    /* vmgate_random32_cb */
@@ -46,15 +47,6 @@ static void conn_free_if_done(struct conn *c)
     }
 }
 
-static void detach(struct tcp_pcb *pcb)
-{
-    tcp_arg(pcb, NULL);
-    tcp_recv(pcb, NULL);
-    tcp_sent(pcb, NULL);
-    tcp_err(pcb, NULL);
-    tcp_poll(pcb, NULL, 0);
-}
-
 /* Resets both sides. Returns ERR_ABRT if self (the PCB whose callback is running,
  * or NULL) was among them, as lwIP requires of that callback. */
 static err_t conn_abort(struct conn *c, struct tcp_pcb *self)
@@ -65,7 +57,7 @@ static err_t conn_abort(struct conn *c, struct tcp_pcb *self)
         if (!pcb)
             continue;
         c->pcb[s] = NULL;
-        detach(pcb);
+        tcp_detach(pcb);
         tcp_abort(pcb);
         if (pcb == self)
             rc = ERR_ABRT;
@@ -81,7 +73,7 @@ static err_t conn_close(struct conn *c, struct tcp_pcb *self)
         struct tcp_pcb *pcb = c->pcb[s];
         if (!pcb)
             continue;
-        detach(pcb);
+        tcp_detach(pcb);
         if (tcp_close(pcb) != ERR_OK) {
             /* No memory for the FIN: reset instead, so nothing lingers. */
             tcp_abort(pcb);

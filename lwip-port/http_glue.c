@@ -9,6 +9,7 @@
 #include "lwip/ip.h"
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
+#include "tcp_detach.h"
 
 #include <errno.h>
 #include <string.h>
@@ -54,15 +55,6 @@ static uint8_t scratch[16384];
  * 16-bit tot_len. */
 _Static_assert(HTTP_GLUE_HOLD_MAX + TCP_WND <= 0xffff, "held bytes overflow tot_len");
 
-static void detach(struct tcp_pcb *pcb)
-{
-    tcp_arg(pcb, NULL);
-    tcp_recv(pcb, NULL);
-    tcp_sent(pcb, NULL);
-    tcp_err(pcb, NULL);
-    tcp_poll(pcb, NULL, 0);
-}
-
 static void slot_free(struct slot *s)
 {
     http_conn_release(&s->hc);
@@ -78,7 +70,7 @@ static err_t slot_abort(struct slot *s, struct tcp_pcb *self)
     struct tcp_pcb *pcb = s->pcb;
     count.resets++;
     if (pcb) {
-        detach(pcb);
+        tcp_detach(pcb);
         tcp_abort(pcb);                 /* frees the segments: nothing lent is left */
     }
     slot_free(s);
@@ -97,7 +89,7 @@ static err_t slot_close(struct slot *s, struct tcp_pcb *self)
      * of closing (tcp_close_shutdown with the window not fully open). */
     if (s->held)
         tcp_recved(pcb, s->held->tot_len);
-    detach(pcb);
+    tcp_detach(pcb);
     if (tcp_close(pcb) != ERR_OK) {
         /* No memory for the FIN: reset, so nothing lingers. */
         tcp_abort(pcb);
