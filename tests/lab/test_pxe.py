@@ -89,6 +89,9 @@ def put(root, rel, data):
 
 
 def link_or_copy(src, dst):
+    """A hard link to the file itself (vmgate's 9p root follows no symlinks, and
+    Debian's /usr/lib/ipxe/ipxe.efi is one), or a copy."""
+    src = os.path.realpath(src)
     try:
         os.link(src, dst)
     except OSError:
