@@ -29,10 +29,11 @@
 /* Each NIC's heap: its network's DHCP server (88 KiB) and the driver's state. */
 #define BUDGET_HEAP_PER_NIC   (128ULL << 10)
 /* The rest of the heap: what else boot allocates (a few KiB: at the floor the heap
- * holds 280 KiB after boot, the NAT table and the NICs' share included) and room
- * for lwIP's packets in RAM, which reassembly (a 64 KiB datagram), TCP send queues
- * and replies take at run time. */
-#define BUDGET_HEAP_MIN       (512ULL << 10)
+ * held 280 KiB after boot, the NAT table and the NICs' share included; the boot
+ * services add the TFTP server's session table, 165 KiB, and 13 KiB per network
+ * for its PXE policy) and room for lwIP's packets in RAM, which reassembly (a
+ * 64 KiB datagram), TCP send queues and replies take at run time. */
+#define BUDGET_HEAP_MIN       (768ULL << 10)
 #define BUDGET_NAT_FLOWS_MIN  1024u
 #define BUDGET_NIC_SHARE_DIV  4               /* of the spare memory, for all NICs together */
 #define BUDGET_NAT_SHARE_DIV  16              /* of the spare memory, for the NAT table */

@@ -30,6 +30,7 @@ struct alias {
     struct netif *nif;
     ip4_addr_t addr;
     u16_t udp_port;
+    u16_t udp_lo, udp_hi;           /* more UDP ports, lo..hi; both 0: none */
     u16_t tcp_port;                 /* 0: none */
     netif_output_fn output;         /* nif's output before ours (TCP port only) */
 };
@@ -42,18 +43,40 @@ static unsigned long long alias_drops;
 
 static err_t alias_output(struct netif *nif, struct pbuf *p, const ip4_addr_t *next_hop);
 
+/* Whether alias a delivers UDP port p. */
+static bool takes_udp(const struct alias *a, u16_t p)
+{
+    return p && (p == a->udp_port || (a->udp_hi && p >= a->udp_lo && p <= a->udp_hi));
+}
+
 int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port, u16_t tcp_port)
+{
+    return alias_add_udp_range(nif, addr, udp_port, 0, 0, tcp_port);
+}
+
+int alias_add_udp_range(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port, u16_t lo,
+                        u16_t hi, u16_t tcp_port)
 {
     if (n_aliases == ALIAS_MAX)
         return -ENOSPC;
-    /* A service asks "was this for my alias" by netif and port (alias_packet_was_for). */
-    for (unsigned i = 0; i < n_aliases; i++)
-        if (aliases[i].nif == nif && udp_port && aliases[i].udp_port == udp_port)
+    if (lo > hi || (hi && !lo))
+        return -EINVAL;
+    /* A service asks "was this for my alias" by netif and port (alias_packet_was_for),
+     * so no UDP port is delivered by two aliases of one netif. */
+    for (unsigned i = 0; i < n_aliases; i++) {
+        const struct alias *o = &aliases[i];
+        if (o->nif != nif)
+            continue;
+        if (takes_udp(o, udp_port) || (o->udp_port && o->udp_port >= lo && o->udp_port <= hi && hi) ||
+            (hi && o->udp_hi && lo <= o->udp_hi && o->udp_lo <= hi))
             return -EEXIST;
+    }
     struct alias *a = &aliases[n_aliases];
     a->nif = nif;
     a->addr = *addr;
     a->udp_port = udp_port;
+    a->udp_lo = lo;
+    a->udp_hi = hi;
     a->tcp_port = tcp_port;
     a->output = NULL;
     if (tcp_port) {
@@ -213,7 +236,7 @@ int alias_ip4_input(struct pbuf *p, struct netif *inp)
         pbuf_free(p);
         return 1;
     }
-    bool udp = proto == IP_PROTO_UDP && tot - hlen >= 8 && get_be16(l4 + 2) == a->udp_port;
+    bool udp = proto == IP_PROTO_UDP && tot - hlen >= 8 && takes_udp(a, get_be16(l4 + 2));
     bool tcp = proto == IP_PROTO_TCP && a->tcp_port && tot - hlen >= 20 &&
                get_be16(l4 + 2) == a->tcp_port;
     if (udp || tcp) {
@@ -230,14 +253,14 @@ drop:
 
 /* Contract in alias.h. The mark says "to an alias"; which one is the netif's
  * alias for that port, since two aliases on one netif never share a UDP port
- * (alias_add refuses it). */
+ * (alias_add_udp_range refuses it). */
 bool alias_packet_was_for(const struct pbuf *p, const struct netif *nif, u16_t udp_port,
                           ip4_addr_t *addr)
 {
     if (pkt_mark(p) != PKT_MARK_ALIAS)
         return false;
     for (unsigned i = 0; i < n_aliases; i++)
-        if (aliases[i].nif == nif && aliases[i].udp_port == udp_port) {
+        if (aliases[i].nif == nif && takes_udp(&aliases[i], udp_port)) {
             if (addr)
                 *addr = aliases[i].addr;
             return true;
@@ -258,13 +281,16 @@ static void cmd_alias(int argc, char **argv)
     for (unsigned i = 0; i < n_aliases; i++) {
         char a[16];
         ip4addr_ntoa_r(&aliases[i].addr, a, sizeof a);
-        kprintf("alias %s on %c%c: udp %u tcp %u\n", a, aliases[i].nif->name[0],
-                aliases[i].nif->name[1], aliases[i].udp_port, aliases[i].tcp_port);
+        kprintf("alias %s on %c%c: udp %u", a, aliases[i].nif->name[0], aliases[i].nif->name[1],
+                aliases[i].udp_port);
+        if (aliases[i].udp_hi)
+            kprintf(" and %u-%u", aliases[i].udp_lo, aliases[i].udp_hi);
+        kprintf(" tcp %u\n", aliases[i].tcp_port);
     }
     kprintf("alias: %u aliases; dropped %llu (not an echo request nor a service's port, "
             "or in pieces)\n", n_aliases, alias_drops);
 }
-SHELL_COMMAND("alias", "service aliases (the DNS relay's .3) and what they dropped", cmd_alias);
+SHELL_COMMAND("alias", "service aliases (DNS at .3, TFTP at .4) and what they dropped", cmd_alias);
 
 #ifdef VMGATE_HOST_TEST
 void alias_test_reset(void)

@@ -1,7 +1,8 @@
 /* Service aliases: extra IPv4 addresses on a netif that answer ARP and ping and
  * deliver a chosen UDP and TCP port to vmgate's own sockets, without being the
- * netif's address. A NAT network's DNS relay lives at .3 while vmgate is .2 (VirtualBox's
- * layout); lwIP has one address per netif, so the .3 is an alias. */
+ * netif's address. A NAT network's DNS relay lives at .3 and its TFTP server also at
+ * .4 while vmgate is .2 (VirtualBox's layout); lwIP has one address per netif, so .3
+ * and .4 are aliases. */
 #ifndef VMGATE_ALIAS_H
 #define VMGATE_ALIAS_H
 
@@ -18,6 +19,13 @@
  * segments from the netif's address and that port leave from addr (at most one
  * alias with a TCP port per netif; call after the netif's output is set). */
 int alias_add(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port, u16_t tcp_port);
+/* As alias_add, and UDP datagrams to addr on ports lo..hi (0, 0: none) are
+ * delivered too: a service whose exchanges move to ports of their own (TFTP, whose
+ * transfers each have one: tftp_glue.h). No UDP port may be delivered by two
+ * aliases of one netif. Returns 0, -ENOSPC, -EEXIST (a port is taken, or a second
+ * TCP port on nif), -EINVAL (lo > hi). */
+int alias_add_udp_range(struct netif *nif, const ip4_addr_t *addr, u16_t udp_port, u16_t lo,
+                        u16_t hi, u16_t tcp_port);
 /* netif->input for netifs that may carry aliases: answers ARP for them, passes the
  * rest to ethernet_input. */
 err_t alias_netif_input(struct pbuf *p, struct netif *nif);

@@ -9,6 +9,7 @@
 #include "nat_glue.h"
 #include "fastpath.h"
 #include "dhcps_glue.h"
+#include "pxe_glue.h"
 #include "../drivers/nic.h"
 #include "../net/ip4.h"
 #include "../kernel/console.h"
@@ -126,6 +127,7 @@ static void setup_nat(struct nic *n, const struct cfg_nic *c)
         kprintf("%s: dns relay at .3\n", n->name);
     status_changed(nif);
     start_dhcp_server(n, nif, c);
+    pxe_glue_attach(nif, c->addr + CFG_NAT_HOST_GW, c, &cfg, (int)n->index);
 }
 
 /* A NAT Network: every NIC that names it becomes a port of one bridge, and vmgate
@@ -155,6 +157,8 @@ static void setup_natnet(const struct cfg_natnet *nn)
     /* The first port's configuration stands for the network (config_finalize gave
      * every port the natnetwork's address and DHCP setting). */
     start_dhcp_server(ports[0], br, &cfg.nic[ports[0]->index]);
+    pxe_glue_attach(br, nn->net + CFG_NAT_HOST_GW, &cfg.nic[ports[0]->index], &cfg,
+                    (int)ports[0]->index);
 }
 
 /* A host-only network: routed to the WAN without NAT, vmgate at its own address. */
@@ -167,6 +171,7 @@ static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
     dnsrelay_glue_attach(nif, 0);
     status_changed(nif);
     start_dhcp_server(n, nif, c);
+    pxe_glue_attach(nif, c->addr, c, &cfg, (int)n->index);
 }
 
 /* `nicN mtu N`, before the NIC's netif exists (lwIP takes the MTU from the NIC). */

@@ -9,9 +9,9 @@
  * WAN), is dropped and counted. Replies leave from the address the request was
  * sent to: EDK2 takes packets only from the server it asked. An alias at NET+4
  * must deliver the transfer ports (below) as well as port 69, or a guest that
- * asked at .4 gets its OACK and nothing after: alias.h takes one UDP port per
- * alias today, so the alias needs a port range (TFTP_GLUE_PORT_MIN..65535) when
- * NET+4 is wired up.
+ * asked at .4 gets its OACK and nothing after: the alias is added with
+ * alias_add_udp_range(nif, NET+4, 69, TFTP_GLUE_PORT_MIN, 65535, 0)
+ * (lwip-port/pxe_glue.c does).
  *
  * Ports: each transfer gets a PCB of its own on a port drawn at random from the
  * dynamic range (RFC 6335), bound to the transfer's netif: RFC 1350 gives each

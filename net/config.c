@@ -23,10 +23,14 @@
  *    never receive anything, so it is refused rather than silently shadowed.
  *  - A DHCP reservation for a MAC already reserved on that NIC replaces it (last
  *    wins); one for an address already reserved there for another MAC is refused.
+ *  - Boot files (`pxe`, `dhcp ... boot`) are relative paths in the one form the
+ *    TFTP and HTTP servers look up, at most 127 characters (the DHCP header's file
+ *    field); URLs only where the client fetches them itself (iPXE, HTTP Boot).
  *  - Keywords are lower case; MAC hex digits may be either case. */
 #include "config_priv.h"
 #include "nat.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define PROTO_TCP 6
@@ -214,8 +218,8 @@ static bool parse_named_port(struct cfg_stmt *s, struct cfg_nic *n, enum cfg_nic
 
 /* `nicN ROLE ...` and `nicN mtu N`. The new role is built in a blank cfg_nic and
  * copied over the old one only when it is complete: that is what makes a role
- * statement replace the previous one wholly, keeping only the MTU and the DHCP
- * server's settings (statements of their own). */
+ * statement replace the previous one wholly, keeping only the MTU, the DHCP
+ * server's and the PXE settings (statements of their own). */
 static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
 {
     struct cfg_nic n;
@@ -231,6 +235,7 @@ static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
     memset(&n, 0, sizeof n);
     n.mtu = c->nic[nic].mtu;
     n.dhcp = c->nic[nic].dhcp;
+    n.pxe = c->nic[nic].pxe;
 
     if (strcmp(what, "mtu") == 0) {
         uint32_t mtu;
@@ -300,6 +305,7 @@ static bool parse_natnetwork(struct vmgate_config *c, struct cfg_stmt *s)
         slot = &c->natnet[c->n_natnets++];
     } else {
         nn.dhcp = slot->dhcp;
+        nn.pxe = slot->pxe;
     }
     *slot = nn;
     return true;
@@ -425,20 +431,22 @@ static bool parse_natpf(struct vmgate_config *c, struct cfg_stmt *s)
     return true;
 }
 
-/* --- dhcp nicN host MAC IP [name NAME] ------------------------------------------ */
+/* --- dhcp nicN host MAC IP [name NAME] [boot FILE] ------------------------------- */
 
 /* A reservation for a MAC already reserved on the same NIC replaces that one in
- * place; an address already reserved there for another MAC is refused. */
+ * place; an address already reserved there for another MAC is refused. name and
+ * boot come in either order, each once. */
 static bool parse_dhcp_host(struct vmgate_config *c, struct cfg_stmt *s, int nic)
 {
     struct cfg_dhcp_host h;
     struct cfg_dhcp_host *slot = NULL;
     char a[16];
+    bool have_name = false, have_boot = false;
 
     memset(&h, 0, sizeof h);
     h.nic = nic;
-    if (s->n != 5 && s->n != 7)
-        return cfg_fail(s, "dhcp host needs MAC IP [name NAME]");
+    if (s->n != 5 && s->n != 7 && s->n != 9)
+        return cfg_fail(s, "dhcp host needs MAC IP [name NAME] [boot FILE]");
     if (!cfg_scan_mac(s->w[3], h.mac))
         return cfg_fail(s, "bad MAC '%.*s' (aa:bb:cc:dd:ee:ff)", CFG_QUOTE_MAX, s->w[3]);
     if (h.mac[0] & 1)
@@ -447,11 +455,20 @@ static bool parse_dhcp_host(struct vmgate_config *c, struct cfg_stmt *s, int nic
         return cfg_fail(s, "%s is not a NIC's MAC", s->w[3]);
     if (!parse_host_ip(s, s->w[4], &h.ip))
         return false;
-    if (s->n == 7) {
-        if (strcmp(s->w[5], "name") != 0)
-            return cfg_fail(s, "unexpected '%.*s'", CFG_QUOTE_MAX, s->w[5]);
-        if (!cfg_scan_hostname(s, s->w[6], h.name))
-            return false;
+    for (unsigned i = 5; i + 1 < s->n; i += 2) {
+        if (strcmp(s->w[i], "name") == 0 && !have_name) {
+            if (!cfg_scan_hostname(s, s->w[i + 1], h.name))
+                return false;
+            have_name = true;
+        } else if (strcmp(s->w[i], "boot") == 0 && !have_boot) {
+            if (!cfg_scan_bootfile(s, s->w[i + 1], "boot", true, h.boot))
+                return false;
+            have_boot = true;
+        } else if (strcmp(s->w[i], "name") == 0 || strcmp(s->w[i], "boot") == 0) {
+            return cfg_fail(s, "'%s' given twice", s->w[i]);
+        } else {
+            return cfg_fail(s, "unexpected '%.*s' (name, boot)", CFG_QUOTE_MAX, s->w[i]);
+        }
     }
     for (unsigned i = 0; i < c->n_hosts; i++) {
         struct cfg_dhcp_host *o = &c->host[i];
@@ -538,6 +555,68 @@ static bool parse_dhcp(struct vmgate_config *c, struct cfg_stmt *s)
     if (!nn)
         return cfg_fail(s, "no natnetwork '%.*s' declared before", CFG_QUOTE_MAX, s->w[1]);
     return parse_dhcp_opts(s, &nn->dhcp);
+}
+
+/* --- pxe OWNER [bios F] [efi F] [ipxe F] [http F] | pxe OWNER off ---------------- */
+
+/* Each file once; files not named keep their earlier values (as `dhcp OWNER`'s
+ * settings do), and the statement turns PXE on. bios and efi are fetched by a
+ * firmware's TFTP client, so they are file names; iPXE and HTTP Boot take URLs.
+ * Whether OWNER serves DHCP is checked at finalize, where roles are final. */
+static bool parse_pxe_opts(struct cfg_stmt *s, struct cfg_pxe *p)
+{
+    static const struct { const char *key; bool url_ok; size_t off; } keys[] = {
+        { "bios", false, offsetof(struct cfg_pxe, bios) },
+        { "efi", false, offsetof(struct cfg_pxe, efi) },
+        { "ipxe", true, offsetof(struct cfg_pxe, ipxe) },
+        { "http", true, offsetof(struct cfg_pxe, http) },
+    };
+    struct cfg_pxe n = *p;
+    unsigned seen = 0;
+
+    if (s->n == 3 && strcmp(s->w[2], "off") == 0) {
+        memset(p, 0, sizeof *p);
+        p->off = true;
+        return true;
+    }
+    n.off = false;
+    for (unsigned i = 2; i < s->n; i += 2) {
+        unsigned k = 0;
+        while (k < 4 && strcmp(s->w[i], keys[k].key) != 0)
+            k++;
+        if (k == 4)
+            return cfg_fail(s, "unexpected '%.*s' (bios, efi, ipxe, http, or off alone)",
+                            CFG_QUOTE_MAX, s->w[i]);
+        if (seen & (1u << k))
+            return cfg_fail(s, "'%s' given twice", keys[k].key);
+        seen |= 1u << k;
+        if (i + 1 >= s->n)
+            return cfg_fail(s, "%s needs a file name", keys[k].key);
+        if (!cfg_scan_bootfile(s, s->w[i + 1], keys[k].key, keys[k].url_ok,
+                               (char *)&n + keys[k].off))
+            return false;
+    }
+    *p = n;
+    return true;
+}
+
+/* `pxe OWNER ...`: OWNER is a NIC or an already declared natnetwork. */
+static bool parse_pxe(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    struct cfg_natnet *nn;
+    int nic;
+
+    if (s->n < 2)
+        return cfg_fail(s, "pxe needs OWNER [bios F] [efi F] [ipxe F] [http F], or OWNER off");
+    if (cfg_is_nic_word(s->w[1])) {
+        if (!cfg_scan_nic(s, s->w[1], &nic))
+            return false;
+        return parse_pxe_opts(s, &c->nic[nic].pxe);
+    }
+    nn = natnet_find(c, s->w[1]);
+    if (!nn)
+        return cfg_fail(s, "no natnetwork '%.*s' declared before", CFG_QUOTE_MAX, s->w[1]);
+    return parse_pxe_opts(s, &nn->pxe);
 }
 
 /* --- dns ADDR...; hostname NAME ------------------------------------------------- */
@@ -673,6 +752,8 @@ static bool stmt_apply(struct vmgate_config *c, struct cfg_stmt *s, const char *
         return parse_natpf(c, s);
     if (strcmp(w0, "dhcp") == 0)
         return parse_dhcp(c, s);
+    if (strcmp(w0, "pxe") == 0)
+        return parse_pxe(c, s);
     if (strcmp(w0, "dns") == 0)
         return parse_dns(c, s);
     if (strcmp(w0, "hostname") == 0)

@@ -17,6 +17,8 @@
 #define CFG_NAME_MAX     32     /* names hold at most CFG_NAME_MAX - 1 characters */
 #define CFG_STMT_MAX     512    /* one statement, trimmed, at most CFG_STMT_MAX - 1 bytes */
 #define CFG_DOMAIN_MAX   64     /* a DNS domain (option 15): at most 63 characters */
+#define CFG_FILE_MAX     128    /* a boot file or URL: at most 127 characters (the DHCP
+                                   header's file field holds them) */
 #define CFG_LEASE_MIN_S  60u
 #define CFG_LEASE_MAX_S  (366u * 86400u)
 
@@ -46,6 +48,20 @@ struct cfg_dhcp_opts {
     uint32_t pool_first, pool_last;
 };
 
+/* A network's PXE policy (net/pxe.h), from `pxe OWNER [bios FILE] [efi FILE]
+ * [ipxe FILE|URL] [http FILE|URL]` and `pxe OWNER off`. PXE is on by default on
+ * every network vmgate serves DHCP on; a file left "" is the default name
+ * (pxelinux.0, bootx64.efi, boot.ipxe; http: the efi file), offered only when
+ * that file is in the boot-file root. A statement sets the files it names and
+ * keeps the others, and turns PXE on; `off` forgets the files. */
+struct cfg_pxe {
+    bool off;
+    char bios[CFG_FILE_MAX];
+    char efi[CFG_FILE_MAX];
+    char ipxe[CFG_FILE_MAX];
+    char http[CFG_FILE_MAX];
+};
+
 struct cfg_nic {
     enum cfg_nic_role role;
     /* WAN: dhcp, or addr/prefix with gw and optional DNS servers.
@@ -66,6 +82,7 @@ struct cfg_nic {
     /* NAT/HOSTONLY: kept across role statements, like the MTU. NATNET: finalize
      * copies the natnetwork's here. */
     struct cfg_dhcp_opts dhcp;
+    struct cfg_pxe pxe;             /* the same, for `pxe nicN ...` */
 };
 
 /* A port-forwarding rule in VBoxManage's syntax:
@@ -91,6 +108,8 @@ struct cfg_dhcp_host {
     uint8_t mac[6];
     uint32_t ip;
     char name[CFG_NAME_MAX];        /* optional host name (option 12); "" if none */
+    char boot[CFG_FILE_MAX];        /* optional boot file or URL for PXE; "" if none
+                                       (then NAME.pxe when that file exists) */
 };
 
 /* A NAT Network shared by the NICs that name it (`nicN natnet NAME`). */
@@ -100,6 +119,7 @@ struct cfg_natnet {
     uint8_t prefix;
     bool dhcp_server;
     struct cfg_dhcp_opts dhcp;      /* `dhcp NAME ...`: kept when it is redefined */
+    struct cfg_pxe pxe;             /* `pxe NAME ...`: the same */
 };
 
 #define CFG_NAT_TIMEOUTS 6           /* net/nat.h's NAT_TIMEOUTS */
@@ -164,6 +184,9 @@ int config_parse(struct vmgate_config *c, const char *text, size_t len,
  *     vmgate's own addresses on it) are reported and dropped;
  *  7. `dhcp nicN ...` settings of a NIC that serves no DHCP are reported and dropped,
  *     and a pool that is not inside the NIC's network as in step 2.
+ * `pxe OWNER ...` settings follow their network's DHCP settings through these
+ * steps: dropped with a NIC that is absent or serves no DHCP (a natnetwork's with
+ * `dhcp off`), a port's own replaced by its natnetwork's. 
  * A dropped statement counts as never written, so the NIC falls back to its
  * default. Finalizing twice gives the same result as finalizing once. err may be
  * NULL. */

@@ -30,15 +30,37 @@ static void report(const struct report *r, const char *stmt, const char *fmt, ..
     r->err(r->ctx, stmt, why);
 }
 
-/* Forgets a NIC's role statement; its MTU and DHCP settings stay, as `nicN mtu`
- * and `dhcp nicN ...` are statements of their own. */
+/* Forgets a NIC's role statement; its MTU, DHCP and PXE settings stay, as
+ * `nicN mtu`, `dhcp nicN ...` and `pxe nicN ...` are statements of their own. */
 static void nic_drop_role(struct cfg_nic *n)
 {
     uint16_t mtu = n->mtu;
     struct cfg_dhcp_opts dhcp = n->dhcp;
+    struct cfg_pxe pxe = n->pxe;
     memset(n, 0, sizeof *n);
     n->mtu = mtu;
     n->dhcp = dhcp;
+    n->pxe = pxe;
+}
+
+struct pxe_report {
+    const struct report *r;
+    const char *why;
+};
+
+static void report_pxe_stmt(void *ctx, const char *stmt)
+{
+    const struct pxe_report *pr = ctx;
+    report(pr->r, stmt, "%s", pr->why);
+}
+
+/* Reports the `pxe OWNER ...` statements of p (none when it is the default) with
+ * one reason, and forgets them. */
+static void drop_pxe(const struct report *r, struct cfg_pxe *p, const char *owner, const char *why)
+{
+    struct pxe_report pr = { r, why };
+    cfg_format_pxe(p, owner, report_pxe_stmt, &pr);
+    memset(p, 0, sizeof *p);
 }
 
 static void report_dhcp_opts(const struct report *r, const struct cfg_dhcp_opts *d,
@@ -126,6 +148,12 @@ static void drop_absent_nics(struct vmgate_config *c, unsigned n_nics, const str
             snprintf(owner, sizeof owner, "nic%u", i);
             snprintf(why, sizeof why, "nic%u: no such NIC (%s)", i, present);
             report_dhcp_opts(r, &n->dhcp, owner, why);
+            drop_pxe(r, &n->pxe, owner, why);
+        } else if (!cfg_pxe_default(&n->pxe)) {
+            char owner[16], why[CFG_WHY_MAX];
+            snprintf(owner, sizeof owner, "nic%u", i);
+            snprintf(why, sizeof why, "nic%u: no such NIC (%s)", i, present);
+            drop_pxe(r, &n->pxe, owner, why);
         }
         memset(n, 0, sizeof *n);
     }
@@ -156,10 +184,18 @@ static void resolve_natnet_ports(struct vmgate_config *c, unsigned n_nics, const
                      CFG_NAME_MAX - 1, nn->name, CFG_NAME_MAX - 1, nn->name);
             report_dhcp_opts(r, &n->dhcp, owner, why);
         }
+        if (!cfg_pxe_default(&n->pxe) && !cfg_pxe_equal(&n->pxe, &nn->pxe)) {
+            char owner[16], why[CFG_WHY_MAX];
+            snprintf(owner, sizeof owner, "nic%u", i);
+            snprintf(why, sizeof why, "nic%u is a port of NAT Network %.*s: say pxe %.*s ...", i,
+                     CFG_NAME_MAX - 1, nn->name, CFG_NAME_MAX - 1, nn->name);
+            drop_pxe(r, &n->pxe, owner, why);
+        }
         n->addr = nn->net;
         n->prefix = nn->prefix;
         n->dhcp_server = nn->dhcp_server;
         n->dhcp = nn->dhcp;
+        n->pxe = nn->pxe;
     }
 }
 
@@ -411,6 +447,8 @@ static void check_natnet_dhcp(struct vmgate_config *c, const struct report *r)
 {
     for (unsigned k = 0; k < c->n_natnets; k++) {
         struct cfg_natnet *nn = &c->natnet[k];
+        if (!nn->dhcp_server)
+            drop_pxe(r, &nn->pxe, nn->name, "the natnetwork serves no DHCP (dhcp off)");
         if (cfg_dhcp_opts_default(&nn->dhcp))
             continue;
         if (!nn->dhcp_server) {
@@ -422,7 +460,8 @@ static void check_natnet_dhcp(struct vmgate_config *c, const struct report *r)
     }
 }
 
-/* Step 7: DHCP settings of NICs, now that each NIC's role and network are final. */
+/* Step 7: DHCP and PXE settings of NICs, now that each NIC's role and network are
+ * final. */
 static void check_nic_dhcp(struct vmgate_config *c, unsigned n_nics, const struct report *r)
 {
     for (unsigned i = 0; i < n_nics; i++) {
@@ -430,7 +469,8 @@ static void check_nic_dhcp(struct vmgate_config *c, unsigned n_nics, const struc
         char owner[16], why[CFG_WHY_MAX];
         uint32_t net;
         uint8_t prefix;
-        if (cfg_dhcp_opts_default(&n->dhcp) || n->role == CFG_NIC_NATNET)
+        if ((cfg_dhcp_opts_default(&n->dhcp) && cfg_pxe_default(&n->pxe)) ||
+            n->role == CFG_NIC_NATNET)
             continue;
         snprintf(owner, sizeof owner, "nic%u", i);
         if ((n->role != CFG_NIC_NAT && n->role != CFG_NIC_HOSTONLY) || !n->dhcp_server) {
@@ -438,6 +478,7 @@ static void check_nic_dhcp(struct vmgate_config *c, unsigned n_nics, const struc
                      n->role == CFG_NIC_NAT || n->role == CFG_NIC_HOSTONLY ? " dhcp off" : "");
             report_dhcp_opts(r, &n->dhcp, owner, why);
             memset(&n->dhcp, 0, sizeof n->dhcp);
+            drop_pxe(r, &n->pxe, owner, why);
             continue;
         }
         if (nic_network(n, &net, &prefix))

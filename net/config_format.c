@@ -108,6 +108,46 @@ void cfg_format_host(const struct cfg_dhcp_host *h, char *buf)
                cfg_ip4_str(h->ip, a));
     if (h->name[0])
         out_printf(&o, " name %.*s", CFG_NAME_MAX - 1, h->name);
+    if (h->boot[0])
+        out_printf(&o, " boot %.*s", CFG_FILE_MAX - 1, h->boot);
+}
+
+/* Contract in config_priv.h. */
+void cfg_format_pxe(const struct cfg_pxe *p, const char *owner,
+                    void (*emit)(void *ctx, const char *stmt), void *ctx)
+{
+    const char *const key[4] = { "bios", "efi", "ipxe", "http" };
+    const char *const val[4] = { p->bios, p->efi, p->ipxe, p->http };
+    char buf[CFG_STMT_MAX];
+    struct out o = { buf, sizeof buf, 0 };
+
+    if (cfg_pxe_default(p))
+        return;
+    out_printf(&o, "pxe %.*s", CFG_NAME_MAX - 1, owner);
+    if (p->off) {
+        out_printf(&o, " off");
+        emit(ctx, buf);
+        return;
+    }
+    for (int k = 0; k < 4; k++)
+        if (val[k][0])
+            out_printf(&o, " %s %.*s", key[k], CFG_FILE_MAX - 1, val[k]);
+    if (o.pos < sizeof buf) {
+        emit(ctx, buf);
+        return;
+    }
+    for (int k = 0; k < 4; k++) {
+        if (!val[k][0])
+            continue;
+        snprintf(buf, sizeof buf, "pxe %.*s %s %.*s", CFG_NAME_MAX - 1, owner, key[k],
+                 CFG_FILE_MAX - 1, val[k]);
+        emit(ctx, buf);
+    }
+}
+
+static void emit_line(void *ctx, const char *stmt)
+{
+    out_printf(ctx, "%s\n", stmt);
 }
 
 /* Contract in config_priv.h. */
@@ -163,6 +203,7 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
         cfg_format_dhcp_opts(&nn->dhcp, nn->name, line);
         if (line[0])
             out_printf(&o, "%s\n", line);
+        cfg_format_pxe(&nn->pxe, nn->name, emit_line, &o);
     }
     for (unsigned i = 0; i < n_nics; i++) {
         const struct cfg_nic *n = &c->nic[i];
@@ -184,6 +225,7 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
             cfg_format_dhcp_opts(&n->dhcp, owner, line);
             if (line[0])
                 out_printf(&o, "%s\n", line);
+            cfg_format_pxe(&n->pxe, owner, emit_line, &o);
         }
     }
     for (unsigned k = 0; k < c->n_natpf && k < CFG_MAX_NATPF; k++) {
@@ -212,13 +254,28 @@ bool cfg_dhcp_opts_equal(const struct cfg_dhcp_opts *a, const struct cfg_dhcp_op
            a->pool_first == b->pool_first && a->pool_last == b->pool_last;
 }
 
+/* Contract in config_priv.h. */
+bool cfg_pxe_default(const struct cfg_pxe *p)
+{
+    return !p->off && !p->bios[0] && !p->efi[0] && !p->ipxe[0] && !p->http[0];
+}
+
+/* Contract in config_priv.h. */
+bool cfg_pxe_equal(const struct cfg_pxe *a, const struct cfg_pxe *b)
+{
+    return a->off == b->off && strncmp(a->bios, b->bios, CFG_FILE_MAX) == 0 &&
+           strncmp(a->efi, b->efi, CFG_FILE_MAX) == 0 &&
+           strncmp(a->ipxe, b->ipxe, CFG_FILE_MAX) == 0 &&
+           strncmp(a->http, b->http, CFG_FILE_MAX) == 0;
+}
+
 static bool nic_equal(const struct cfg_nic *a, const struct cfg_nic *b)
 {
     if (a->role != b->role || a->dhcp_client != b->dhcp_client || a->addr != b->addr ||
         a->prefix != b->prefix || a->gw != b->gw || a->n_dns != b->n_dns ||
         a->net_explicit != b->net_explicit || a->dhcp_server != b->dhcp_server ||
         a->mtu != b->mtu || strncmp(a->net_name, b->net_name, CFG_NAME_MAX) != 0 ||
-        !cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp))
+        !cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp) || !cfg_pxe_equal(&a->pxe, &b->pxe))
         return false;
     for (unsigned k = 0; k < a->n_dns && k < CFG_MAX_DNS; k++)
         if (a->dns[k] != b->dns[k])
@@ -237,14 +294,15 @@ static bool natpf_equal(const struct cfg_natpf *a, const struct cfg_natpf *b)
 static bool host_equal(const struct cfg_dhcp_host *a, const struct cfg_dhcp_host *b)
 {
     return a->nic == b->nic && memcmp(a->mac, b->mac, 6) == 0 && a->ip == b->ip &&
-           strncmp(a->name, b->name, CFG_NAME_MAX) == 0;
+           strncmp(a->name, b->name, CFG_NAME_MAX) == 0 &&
+           strncmp(a->boot, b->boot, CFG_FILE_MAX) == 0;
 }
 
 static bool natnet_equal(const struct cfg_natnet *a, const struct cfg_natnet *b)
 {
     return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->net == b->net &&
            a->prefix == b->prefix && a->dhcp_server == b->dhcp_server &&
-           cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp);
+           cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp) && cfg_pxe_equal(&a->pxe, &b->pxe);
 }
 
 /* Contract in config.h. */

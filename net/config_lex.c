@@ -4,6 +4,7 @@
  * accepts exactly one spelling of each value, so that what is accepted is what
  * config_format() writes back. */
 #include "config_priv.h"
+#include "fileroot.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -204,6 +205,36 @@ bool cfg_scan_domain(struct cfg_stmt *s, const char *w, char out[CFG_DOMAIN_MAX]
             return cfg_fail(s, "domain label longer than 63 characters");
     }
     memset(out, 0, CFG_DOMAIN_MAX);
+    memcpy(out, w, n);
+    return true;
+}
+
+/* Contract in config_priv.h. The path check is the servers' own
+ * (fileroot_path_clean): a name is accepted only in the form they would look it up
+ * in, so what is offered is what is served. */
+bool cfg_scan_bootfile(struct cfg_stmt *s, const char *w, const char *what, bool url_ok,
+                       char out[CFG_FILE_MAX])
+{
+    size_t n = strlen(w);
+    char clean[FILEROOT_PATH_MAX];
+    bool url = strncmp(w, "http://", 7) == 0 || strncmp(w, "https://", 8) == 0;
+
+    if (n == 0)
+        return cfg_fail(s, "%s needs a file name", what);
+    if (n >= CFG_FILE_MAX)
+        return cfg_fail(s, "%s: name too long (max %d characters)", what, CFG_FILE_MAX - 1);
+    if (url) {
+        if (!url_ok)
+            return cfg_fail(s, "%s is fetched by TFTP: give a file name, not a URL", what);
+        if (w[w[4] == 's' ? 8 : 7] == '\0')
+            return cfg_fail(s, "%s: '%.*s' names no server", what, CFG_QUOTE_MAX, w);
+    } else {
+        int rc = fileroot_path_clean(w, n, clean);
+        if (rc < 0 || (size_t)rc != n || memcmp(clean, w, n) != 0)
+            return cfg_fail(s, "%s: '%.*s' is not a relative path of the boot files (no "
+                            "leading /, no . or .. parts, no \\)", what, CFG_QUOTE_MAX, w);
+    }
+    memset(out, 0, CFG_FILE_MAX);
     memcpy(out, w, n);
     return true;
 }

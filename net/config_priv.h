@@ -10,7 +10,7 @@
  * CFG_QUOTE_MAX characters so that the reason itself always fits. */
 #define CFG_WHY_MAX    192
 #define CFG_QUOTE_MAX  48
-/* No valid statement has more words than this (`dhcp nicN host MAC IP name N`). */
+/* No valid statement has more words than this (`pxe OWNER bios F efi F ipxe F http F`). */
 #define CFG_MAX_WORDS  16
 
 /* A statement being parsed: its text for reports, its words, and why it failed. */
@@ -55,6 +55,14 @@ bool cfg_scan_nic(struct cfg_stmt *s, const char *w, int *nic);
 /* True if w has the shape of a NIC name ("nic" and digits), valid or not. */
 bool cfg_is_nic_word(const char *w);
 
+/* A boot file for `pxe` and `dhcp ... boot`: 1..CFG_FILE_MAX-1 characters; a
+ * relative path in the clean form the TFTP and HTTP servers take (no leading '/',
+ * no '.', '..' or empty component, no '\\'), or, where url_ok, an http:// or
+ * https:// URL. Copies it, zero-padded, into out; on failure writes the reason
+ * (naming `what`) through s. */
+bool cfg_scan_bootfile(struct cfg_stmt *s, const char *w, const char *what, bool url_ok,
+                       char out[CFG_FILE_MAX]);
+
 /* --- address arithmetic (config_lex.c) --- */
 
 bool cfg_in_net(uint32_t a, uint32_t net, uint8_t prefix);
@@ -68,6 +76,11 @@ bool cfg_is_host_addr(uint32_t a);
 bool cfg_dhcp_opts_default(const struct cfg_dhcp_opts *d);
 bool cfg_dhcp_opts_equal(const struct cfg_dhcp_opts *a, const struct cfg_dhcp_opts *b);
 
+/* True when the PXE settings are the default (on, every file its default); true
+ * when two are the same (config_format.c). */
+bool cfg_pxe_default(const struct cfg_pxe *p);
+bool cfg_pxe_equal(const struct cfg_pxe *a, const struct cfg_pxe *b);
+
 /* --- canonical single statements (config_format.c), for finalize's reports --- */
 
 /* Each writes one statement without newline into buf (CFG_STMT_MAX bytes). */
@@ -78,5 +91,11 @@ void cfg_format_host(const struct cfg_dhcp_host *h, char *buf);
 /* `dhcp OWNER ...` with the settings of d that are not defaults, OWNER being "nicN"
  * or a natnetwork's name; writes "" when all are defaults. */
 void cfg_format_dhcp_opts(const struct cfg_dhcp_opts *d, const char *owner, char *buf);
+/* The `pxe OWNER ...` statements that give p: none when it is the default, else
+ * `pxe OWNER off`, or the files in one statement when it fits CFG_STMT_MAX and one
+ * statement per file when not (a statement keeps the files it does not name, so
+ * they add up to the same). Calls emit once per statement. */
+void cfg_format_pxe(const struct cfg_pxe *p, const char *owner,
+                    void (*emit)(void *ctx, const char *stmt), void *ctx);
 
 #endif

@@ -20,7 +20,11 @@
 #define MEMP_NUM_PBUF               256
 /* The services' own PCBs, and one per TFTP transfer (TFTP_MAX_SESSIONS, tftp_glue.h). */
 #define MEMP_NUM_UDP_PCB            (32 + 64)
-#define MEMP_NUM_TCP_PCB            32
+/* TCP: the HTTP boot server's connections (HTTP_GLUE_MAX_CONNS, 16) and the DNS
+ * relay's (DNSTCP_MAX_CONNS, 8), and as many again for connections closing
+ * (FIN_WAIT, TIME_WAIT: the HTTP server closes first), so that a burst of boot
+ * downloads does not make lwIP reclaim a live connection's PCB. */
+#define MEMP_NUM_TCP_PCB            48
 #define MEMP_NUM_TCP_PCB_LISTEN     16
 #define MEMP_NUM_TCP_SEG            512
 #define MEMP_NUM_REASSDATA          32

@@ -16,7 +16,7 @@ TEST(config_err_unknown_statements)
     EXPECT_REJECT("", "nic", "unknown statement");
     EXPECT_REJECT("", "NIC1 nat", "unknown statement");
     EXPECT_REJECT("", "Hostname x", "unknown statement");
-    EXPECT_REJECT("", "pxe nic1 bios pxelinux.0", "unknown statement");
+    EXPECT_REJECT("", "tftp nic1 on", "unknown statement");
 }
 
 TEST(config_err_bad_nic_names)
@@ -330,11 +330,11 @@ TEST(config_err_dhcp_host_shape)
                   "dhcp host takes a NIC (a reservation on any port of a NAT Network is the network's)");
     EXPECT_REJECT("", "dhcp nic1", "dhcp needs nicN host MAC IP, or OWNER lease|domain|pool ...");
     EXPECT_REJECT("", "dhcp nic1 range 10.0.2.15 10.0.2.99", "unexpected 'range' (lease, domain, pool or host)");
-    EXPECT_REJECT("", "dhcp nic1 host", "dhcp host needs MAC IP [name NAME]");
-    EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56", "dhcp host needs MAC IP [name NAME]");
-    EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56 10.0.2.20 name", "dhcp host needs MAC IP [name NAME]");
-    EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56 10.0.2.20 label vm1", "unexpected 'label'");
-    EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56 10.0.2.20 name vm1 x", "dhcp host needs MAC IP [name NAME]");
+    EXPECT_REJECT("", "dhcp nic1 host", "dhcp host needs MAC IP [name NAME] [boot FILE]");
+    EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56", "dhcp host needs MAC IP [name NAME] [boot FILE]");
+    EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56 10.0.2.20 name", "dhcp host needs MAC IP [name NAME] [boot FILE]");
+    EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56 10.0.2.20 label vm1", "unexpected 'label' (name, boot)");
+    EXPECT_REJECT("", "dhcp nic1 host 52:54:00:12:34:56 10.0.2.20 name vm1 x", "dhcp host needs MAC IP [name NAME] [boot FILE]");
 }
 
 TEST(config_err_dhcp_host_bad_macs)

@@ -17,6 +17,7 @@
 #include "lwip/udp.h"
 #include "lwip/timeouts.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define NAT_TFTP IP4(10, 0, 2, 4)
@@ -275,6 +276,61 @@ TEST(glue_tftp_answers_from_the_alias_it_was_asked_at)
     REQUIRE(udp_sent(0, &o));
     CHECK_EQ_INT(o.src, GF_NAT_SELF);
     teardown();
+}
+
+/* A whole transfer at .4 once the alias also delivers the transfer ports (as
+ * pxe_glue.c adds it): the ACKs to .4's transfer port reach the session and every
+ * DATA leaves from .4. With port 69 alone, the first ACK is dropped at the alias
+ * and the guest never gets block 1. */
+TEST(glue_tftp_a_whole_transfer_at_the_alias)
+{
+    uint32_t addrs[] = {GF_NAT_SELF, NAT_TFTP};
+    setup(addrs, 2, true);
+    ip4_addr_t four = a4(NAT_TFTP);
+    REQUIRE_EQ_INT(alias_add_udp_range(gf_lan.nif, &four, 69, TFTP_GLUE_PORT_MIN, 65535, 0), 0);
+    rrq(GF_GUEST, 2500, NAT_TFTP, "pxelinux.0", "blksize", "1468");
+    struct got o;
+    REQUIRE(udp_sent(0, &o));
+    CHECK_EQ_INT(o.src, NAT_TFTP);
+    CHECK_EQ_INT(get_be16(o.data), TFTP_OACK);
+    uint16_t port = o.sport;
+    gf_clear_sent();
+    for (uint16_t b = 0; b <= 4; b++) {
+        uint8_t a[4];
+        tftp_put_header(a, TFTP_ACK, b);
+        send_udp(GF_MAC_GUEST, GF_GUEST, 2500, NAT_TFTP, port, a, 4);
+        if (b == 4)
+            break;
+        REQUIRE(udp_sent(0, &o));
+        CHECK_EQ_INT(o.src, NAT_TFTP);
+        CHECK_EQ_INT(o.sport, port);
+        CHECK_EQ_INT(get_be16(o.data), TFTP_DATA);
+        CHECK_EQ_INT(get_be16(o.data + 2), b + 1);
+        size_t want = b < 3 ? 1468 : sizeof file - 3 * 1468;
+        REQUIRE_EQ_INT(o.len, 4 + want);
+        CHECK_MEM(o.data + 4, file + b * 1468, want);
+        gf_clear_sent();
+    }
+    CHECK_EQ_INT(tftp_glue_stats()->completed, 1);
+    /* Another port of .4 below the range is still the alias's drop. */
+    uint8_t junk[4] = {0};
+    send_udp(GF_MAC_GUEST, GF_GUEST, 2500, NAT_TFTP, 4000, junk, 4);
+    CHECK_EQ_INT(gf_lan.n_sent, 0);
+    teardown();
+}
+
+/* An alias's ports are its own: another alias of the netif may not take one. */
+TEST(glue_alias_ports_do_not_overlap)
+{
+    gf_setup(0, 0, false);
+    ip4_addr_t four = a4(NAT_TFTP), five = a4(IP4(10, 0, 2, 5));
+    REQUIRE_EQ_INT(alias_add_udp_range(gf_lan.nif, &four, 69, 49152, 65535, 0), 0);
+    CHECK_EQ_INT(alias_add(gf_lan.nif, &five, 69, 0), -EEXIST);
+    CHECK_EQ_INT(alias_add(gf_lan.nif, &five, 50000, 0), -EEXIST);
+    CHECK_EQ_INT(alias_add_udp_range(gf_lan.nif, &five, 70, 40000, 49152, 0), -EEXIST);
+    CHECK_EQ_INT(alias_add_udp_range(gf_lan.nif, &five, 70, 2, 1, 0), -EINVAL);
+    CHECK_EQ_INT(alias_add_udp_range(gf_lan.nif, &five, 70, 40000, 49151, 0), 0);
+    gf_teardown();
 }
 
 /* The retransmission timer runs through lwIP's timeouts; a silent client's session
