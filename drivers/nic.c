@@ -1,11 +1,10 @@
-/* The NIC core: registration, statistics, delivery, and forwarding of received
- * frames. Statistics are counted here, not in each driver, so every card reports the
- * same way. Offloads end here too: a frame with a partial checksum or a GSO frame is
- * finished in software before it reaches lwIP or a NIC that cannot take it. */
+/* The NIC core: registration, state, counters, delivery and forwarding of received
+ * frames, receive filters, the transmit watchdog. Counters are kept here, not in
+ * each driver, so every card reports the same way. Offloads end here too: a frame
+ * with a partial checksum or a GSO frame is finished in software before it reaches
+ * the layer above or a NIC that cannot take it. Knows nothing of lwIP. */
 #include "nic.h"
 #include "../kernel/console.h"
-
-#include "lwip/pbuf.h"
 
 #include <errno.h>
 #include <string.h>
@@ -17,6 +16,23 @@ static unsigned n_nics;
 /* One segment at a time while cutting GSO frames: headers plus a jumbo MSS. */
 static uint8_t seg_scratch[16384];
 
+static const char *const event_names[NIC_EV_KINDS] = {
+    [NIC_EV_RX_ERROR] = "rx-error",
+    [NIC_EV_RX_OVERSIZE] = "rx-oversize",
+    [NIC_EV_RX_OVERRUN] = "rx-overrun",
+    [NIC_EV_RX_NOBUF] = "rx-nobuf",
+    [NIC_EV_TX_RING_FULL] = "tx-ring-full",
+    [NIC_EV_TX_ERROR] = "tx-error",
+    [NIC_EV_TX_NO_CARRIER] = "tx-no-carrier",
+    [NIC_EV_DEVICE_ERROR] = "device-error",
+    [NIC_EV_RESET] = "reset",
+};
+
+const char *nic_event_name(enum nic_event_kind e)
+{
+    return (unsigned)e < NIC_EV_KINDS ? event_names[e] : "?";
+}
+
 int nic_register(struct nic *n)
 {
     if (n_nics == NIC_MAX) {
@@ -26,6 +42,7 @@ int nic_register(struct nic *n)
     n->index = n_nics;
     snprintf(n->name, sizeof n->name, "nic%u", n_nics);
     n->admin_up = true;
+    n->state = NIC_CLOSED;
     nics[n_nics++] = n;
     kprintf("%s: %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s%s%s\n", n->name, n->model,
             n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5],
@@ -42,26 +59,46 @@ struct nic *nic_get(unsigned index)
     return index < n_nics ? nics[index] : NULL;
 }
 
-/* Bytes of a pool pbuf that a copy leaves as they were are zeroed up to this: lwIP
- * quotes a fixed 28 bytes after the IP header in its own ICMP errors, and a short
- * frame must not carry bytes of the frame the buffer held before into them. */
-#define RX_ZERO_TAIL (14 + 60 + 8)
-_Static_assert(PBUF_POOL_BUFSIZE >= RX_ZERO_TAIL, "a pool pbuf holds the zeroed tail");
-
-/* Hands one frame's bytes, copied into a pool pbuf with `flags` set, to the layer
- * above. */
-static void deliver_copy(struct nic *n, const uint8_t *data, uint32_t len, uint8_t flags)
+uint32_t nic_frame_len(const struct nic_frame *f)
 {
-    struct pbuf *p = len <= 0xffff ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL) : NULL;
-    if (!p) {
-        n->stats.rx_dropped++;
+    uint32_t len = f->len;
+    for (unsigned i = 0; i < f->n_more; i++)
+        len += f->more[i].len;
+    return len;
+}
+
+/* Events count in the totals as well, so that `errors` and `dropped` say
+ * everything at a glance and the events say why. */
+void nic_event(struct nic *n, enum nic_event_kind e)
+{
+    if ((unsigned)e >= NIC_EV_KINDS)
         return;
+    n->stats.events[e]++;
+    switch (e) {
+    case NIC_EV_RX_ERROR:
+    case NIC_EV_RX_OVERSIZE:
+        n->stats.rx_errors++;
+        break;
+    case NIC_EV_RX_OVERRUN:
+    case NIC_EV_RX_NOBUF:
+        n->stats.rx_dropped++;
+        break;
+    case NIC_EV_TX_ERROR:
+    case NIC_EV_TX_NO_CARRIER:
+        n->stats.tx_errors++;
+        break;
+    default:                                        /* counted where they happen, or not a loss */
+        break;
     }
-    pbuf_take(p, data, (u16_t)len);
-    if (len < RX_ZERO_TAIL && p->len == len)
-        memset((uint8_t *)p->payload + len, 0, RX_ZERO_TAIL - len);
-    p->flags |= flags;
-    n->rx(n, p);
+}
+
+/* Hands bytes that live outside any receive buffer (a cut segment) up as a frame
+ * of their own. */
+static void deliver_bytes(struct nic *n, uint8_t *data, uint32_t len, uint8_t flags)
+{
+    struct nic_frame g = {.data = data, .len = len, .pbuf_flags = flags};
+    if (!n->rx(n, &g))
+        n->stats.rx_dropped++;
 }
 
 struct deliver_ctx {
@@ -72,7 +109,7 @@ struct deliver_ctx {
 static int deliver_segment(void *ctx, uint8_t *seg, size_t len)
 {
     struct deliver_ctx *d = ctx;
-    deliver_copy(d->n, seg, (uint32_t)len, d->flags);
+    deliver_bytes(d->n, seg, (uint32_t)len, d->flags);
     return 0;
 }
 
@@ -81,10 +118,15 @@ static bool gso_is_tcp4(const struct offload *o)
     return (o->gso_type & ~OFFLOAD_GSO_ECN) == OFFLOAD_GSO_TCPV4;
 }
 
-/* Finishes a frame's offloads in software and passes the result on: each segment of
- * a GSO frame, or the frame with its checksum completed, to emit(ctx, bytes, len).
- * Counts the work on n (the NIC doing it); returns -EINVAL (to be counted as an
- * error by the caller) for a frame that cannot be finished. */
+static bool has_offload(const struct nic_frame *f)
+{
+    return f->off.gso_type != OFFLOAD_GSO_NONE || (f->off.flags & OFFLOAD_NEEDS_CSUM);
+}
+
+/* Finishes a single-buffer frame's offloads in software and passes the result on:
+ * each segment of a GSO frame, or the frame with its checksum completed, to
+ * emit(ctx, bytes, len). Counts the work on n (the NIC doing it); returns -EINVAL
+ * (to be counted as an error by the caller) for a frame that cannot be finished. */
 static int finish_in_software(struct nic *n, struct nic_frame *f,
                               int (*emit)(void *ctx, uint8_t *bytes, size_t len), void *ctx)
 {
@@ -103,9 +145,19 @@ static int finish_in_software(struct nic *n, struct nic_frame *f,
     return emit(ctx, f->data, f->len);
 }
 
-/* lwIP sees only complete, MTU-sized frames with full checksums. */
-void nic_frame_to_lwip(struct nic *n, struct nic_frame *f)
+/* The layer above sees only complete frames with full checksums, one buffer or
+ * several. */
+void nic_frame_to_upper(struct nic *n, struct nic_frame *f)
 {
+    if (!n->rx) {
+        n->stats.rx_dropped++;
+        return;
+    }
+    if (!has_offload(f)) {
+        if (!n->rx(n, f))
+            n->stats.rx_dropped++;
+        return;
+    }
     struct deliver_ctx d = {n, f->pbuf_flags};
     if (finish_in_software(n, f, deliver_segment, &d))
         n->stats.rx_errors++;
@@ -120,39 +172,78 @@ static struct offload_limits limits_of(const struct nic *n)
     };
 }
 
+/* The longest frame a NIC with this MTU sends, but for GSO frames: the MTU, the
+ * Ethernet header and a VLAN tag. */
+static uint32_t max_frame(const struct nic *n)
+{
+    return (uint32_t)n->mtu + ETH_HDR_LEN + 4;
+}
+
+/* The longest it takes in: a standard Ethernet frame even when the MTU is set
+ * lower (an uplink configured for a tunnel's MTU may still deliver full frames,
+ * and refusing them would only lose them), more with jumbo frames. */
+static uint32_t max_rx_frame(const struct nic *n)
+{
+    uint32_t mtu = n->mtu > 1500 ? n->mtu : 1500;
+    return mtu + ETH_HDR_LEN + 4;
+}
+
 enum nic_rx_result nic_receive(struct nic *n, struct nic_frame *f)
 {
     n->stats.rx_packets++;
-    n->stats.rx_bytes += f->len;
+    if (f->n_more > NIC_RX_FRAGS_MAX) {
+        nic_event(n, NIC_EV_RX_OVERSIZE);
+        return NIC_RX_DONE;
+    }
+    uint32_t len = nic_frame_len(f);
+    n->stats.rx_bytes += len;
     f->pbuf_flags = 0;
     if (f->off.gso_type != OFFLOAD_GSO_NONE)
         n->stats.rx_gso++;
     if (f->off.flags & OFFLOAD_NEEDS_CSUM)
         n->stats.rx_csum_partial++;
-    struct offload_limits lim = limits_of(n);
-    enum offload_check c = offload_rx_check(f->data, &f->len, &f->off, &lim);
-    n->stats.rx_offload[c]++;
-    if (c != OFFLOAD_CHECK_OK && c != OFFLOAD_CHECK_FINISHED) {
+    if (f->off.flags & OFFLOAD_DATA_VALID)
+        n->stats.rx_csum_valid++;
+    if (f->n_more && has_offload(f)) {
+        /* No device gives offload facts for a frame it spread over buffers; refused
+         * rather than trusted, as facts that do not match their frame are. */
+        n->stats.rx_offload[OFFLOAD_BAD_CSUM_RANGE]++;
         n->stats.rx_dropped++;
         return NIC_RX_DONE;
     }
-    if (!n->admin_up || !n->rx) {
+    if (!f->n_more) {
+        struct offload_limits lim = limits_of(n);
+        enum offload_check c = offload_rx_check(f->data, &f->len, &f->off, &lim);
+        n->stats.rx_offload[c]++;
+        if (c != OFFLOAD_CHECK_OK && c != OFFLOAD_CHECK_FINISHED) {
+            n->stats.rx_dropped++;
+            return NIC_RX_DONE;
+        }
+    }
+    if (f->off.gso_type == OFFLOAD_GSO_NONE && len > max_rx_frame(n)) {
+        nic_event(n, NIC_EV_RX_OVERSIZE);
+        return NIC_RX_DONE;
+    }
+    if (!n->admin_up || n->state != NIC_OPEN || !n->rx) {
         n->stats.rx_dropped++;
         return NIC_RX_DONE;
     }
-    if (n->fastpath) {
+    if (n->fastpath && !f->n_more) {
         bool handled = false;
         enum nic_rx_result r = n->fastpath(n, f, &handled);
         if (handled)
             return r;
     }
-    nic_frame_to_lwip(n, f);
+    nic_frame_to_upper(n, f);
     return NIC_RX_DONE;
 }
 
 void nic_frame_release(struct nic_frame *f)
 {
-    f->owner->ops->rx_recycle(f->owner, f->buf);
+    struct nic *owner = f->owner;
+    owner->ops->rx_recycle(owner, f->buf);
+    for (unsigned i = 0; i < f->n_more; i++)
+        owner->ops->rx_recycle(owner, f->more[i].buf);
 }
 
 void nic_set_link(struct nic *n, bool up)
@@ -166,95 +257,256 @@ void nic_set_link(struct nic *n, bool up)
         n->link_changed(n);
 }
 
-int nic_transmit(struct nic *n, struct pbuf *p)
+void nic_tx_done(struct nic *n, unsigned k)
 {
-    if (!n->admin_up || !n->link_up) {
-        n->stats.tx_dropped++;
-        return -ENETDOWN;
-    }
-    int rc = n->ops->transmit(n, p);
+    n->tx_completed += k;
+    if (n->tx_completed > n->tx_queued)            /* a driver's miscount: not a hang */
+        n->tx_completed = n->tx_queued;
+    n->tx_progress_ms = 0;                          /* nic_tick restarts the clock */
+}
+
+static bool can_send(struct nic *n)
+{
+    return n->admin_up && n->link_up && n->state == NIC_OPEN;
+}
+
+/* Counts what a driver's transmit said. */
+static int account_tx(struct nic *n, int rc, uint32_t len)
+{
     if (rc) {
         n->stats.tx_dropped++;
+        if (rc == -ENOBUFS)
+            nic_event(n, NIC_EV_TX_RING_FULL);
         return rc;
     }
     n->stats.tx_packets++;
-    n->stats.tx_bytes += p->tot_len;
+    n->stats.tx_bytes += len;
+    n->tx_queued++;
     return 0;
 }
 
-/* Transmits bytes that live outside any pbuf (a received frame, a cut segment):
- * a PBUF_REF pbuf points at them while the driver copies them. */
-static int transmit_bytes(struct nic *n, uint8_t *data, size_t len)
+int nic_transmit(struct nic *n, const struct nic_tx *t)
 {
-    if (len > 0xffff)
-        return -EMSGSIZE;
-    struct pbuf *p = pbuf_alloc(PBUF_RAW, 0, PBUF_REF);
-    if (!p) {
+    if (!can_send(n)) {
         n->stats.tx_dropped++;
-        return -ENOMEM;
+        return -ENETDOWN;
     }
-    p->payload = data;
-    p->len = p->tot_len = (u16_t)len;
-    int rc = nic_transmit(n, p);
-    pbuf_free(p);
-    return rc;
+    if (t->n_seg == 0 || t->n_seg > NIC_TX_SEGS_MAX || t->len > max_frame(n)) {
+        n->stats.tx_dropped++;
+        return -EMSGSIZE;
+    }
+    return account_tx(n, n->ops->transmit(n, t), t->len);
 }
 
 static int transmit_segment(void *ctx, uint8_t *seg, size_t len)
 {
-    transmit_bytes(ctx, seg, len);
+    struct nic_seg s = {seg, (uint32_t)len};
+    struct nic_tx t = {&s, 1, (uint32_t)len, NULL};
+    nic_transmit(ctx, &t);
     return 0;                                   /* a lost segment is TCP's to repair */
 }
 
-/* Can n send this frame exactly as it is? */
+/* Can n send this frame exactly as it is, lending its buffers? */
 static bool takes_as_is(const struct nic *n, const struct nic_frame *f)
 {
     const struct offload *o = &f->off;
+    if (!n->ops->transmit_frame || !f->owner || !f->owner->ops->rx_recycle ||
+        f->headroom < n->tx_headroom)
+        return false;
+    if (f->n_more && !(n->caps & NIC_CAP_TX_SG))
+        return false;
     if ((o->flags & OFFLOAD_NEEDS_CSUM) && !(n->caps & NIC_CAP_TX_CSUM))
         return false;
     if (o->gso_type == OFFLOAD_GSO_NONE)
-        return true;
+        return nic_frame_len(f) <= max_frame(n);
     if (!gso_is_tcp4(o) || !(n->caps & NIC_CAP_TX_TSO4))
         return false;
     return !(o->gso_type & OFFLOAD_GSO_ECN) || (n->caps & NIC_CAP_TX_ECN);
 }
 
+/* Sends a frame of several buffers by copy, its buffers as the segments. */
+static void transmit_spread(struct nic *n, struct nic_frame *f)
+{
+    struct nic_seg s[1 + NIC_RX_FRAGS_MAX];
+    s[0] = (struct nic_seg){f->data, f->len};
+    for (unsigned i = 0; i < f->n_more; i++)
+        s[1 + i] = (struct nic_seg){f->more[i].data, f->more[i].len};
+    struct nic_tx t = {s, 1u + f->n_more, nic_frame_len(f), NULL};
+    nic_transmit(n, &t);
+}
+
 enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f)
 {
-    if (!n->admin_up || !n->link_up) {
+    if (!can_send(n)) {
         n->stats.tx_dropped++;
         return NIC_RX_DONE;
     }
-    if (takes_as_is(n, f) && n->ops->transmit_frame && f->owner && f->owner->ops->rx_recycle) {
-        if (n->ops->transmit_frame(n, f) != 0) {
-            n->stats.tx_dropped++;
+    if (takes_as_is(n, f)) {
+        /* The buffer is ours to change now: give the TCP checksum the form this
+         * device's TSO wants. */
+        if (f->off.gso_type != OFFLOAD_GSO_NONE && (n->caps & NIC_CAP_TX_TSO_PHDR_NOLEN) &&
+            offload_phdr_drop_len(f->data, f->len, &f->off) != 0) {
+            n->stats.tx_errors++;
             return NIC_RX_DONE;
         }
-        n->stats.tx_packets++;
-        n->stats.tx_bytes += f->len;
+        uint32_t len = nic_frame_len(f);
+        if (account_tx(n, n->ops->transmit_frame(n, f), len) != 0)
+            return NIC_RX_DONE;
         n->stats.tx_lent++;
         if (f->off.gso_type != OFFLOAD_GSO_NONE)
             n->stats.tx_gso++;
         return NIC_RX_LENT;
+    }
+    if (f->n_more) {
+        transmit_spread(n, f);
+        return NIC_RX_DONE;
     }
     if (finish_in_software(n, f, transmit_segment, n))
         n->stats.tx_errors++;
     return NIC_RX_DONE;
 }
 
+int nic_attach(struct nic *n, bool (*rx)(struct nic *, struct nic_frame *),
+               void (*link_changed)(struct nic *), void *upper)
+{
+    n->rx = rx;
+    n->link_changed = link_changed;
+    n->upper = upper;
+    if (n->state == NIC_OPEN)
+        return 0;
+    int rc = n->ops->open ? n->ops->open(n) : 0;
+    if (rc) {
+        kprintf("%s: %s did not open: error %d\n", n->name, n->model, rc);
+        return rc;
+    }
+    n->state = NIC_OPEN;
+    n->tx_queued = n->tx_completed = 0;
+    n->tx_progress_ms = 0;
+    return 0;
+}
+
+int nic_close(struct nic *n)
+{
+    if (n->state != NIC_OPEN)
+        return 0;
+    if (!n->ops->close)
+        return -ENOTSUP;
+    n->ops->close(n);
+    n->state = NIC_CLOSED;
+    n->tx_completed = n->tx_queued;
+    return 0;
+}
+
+int nic_set_mtu(struct nic *n, uint16_t mtu)
+{
+    unsigned max = n->max_mtu ? n->max_mtu : n->mtu;
+    if (mtu < 68)
+        return -EINVAL;
+    if (mtu > max)
+        return -EMSGSIZE;
+    if (mtu == n->mtu)
+        return 0;
+    if (n->ops->set_mtu) {
+        int rc = n->ops->set_mtu(n, mtu);
+        if (rc)
+            return rc;
+    }
+    n->mtu = mtu;
+    return 0;
+}
+
+static int apply_rxmode(struct nic *n)
+{
+    return n->ops->set_rxmode ? n->ops->set_rxmode(n, &n->rxmode) : 0;
+}
+
+int nic_set_promisc(struct nic *n, bool on)
+{
+    if (n->rxmode.promisc == on)
+        return 0;
+    n->rxmode.promisc = on;
+    return apply_rxmode(n);
+}
+
+/* Groups asked for beyond what the list holds: counted in n_mc past NIC_MC_MAX,
+ * and then every multicast frame is taken (allmulti). */
+int nic_mc_join(struct nic *n, const uint8_t mac[ETH_ADDR_LEN])
+{
+    struct nic_rxmode *m = &n->rxmode;
+    unsigned listed = m->n_mc < NIC_MC_MAX ? m->n_mc : NIC_MC_MAX;
+    for (unsigned i = 0; i < listed; i++)
+        if (memcmp(m->mc[i], mac, ETH_ADDR_LEN) == 0)
+            return 0;
+    if (m->n_mc < NIC_MC_MAX)
+        memcpy(m->mc[m->n_mc], mac, ETH_ADDR_LEN);
+    m->n_mc++;
+    m->allmulti = m->n_mc > NIC_MC_MAX;
+    return apply_rxmode(n);
+}
+
+int nic_mc_leave(struct nic *n, const uint8_t mac[ETH_ADDR_LEN])
+{
+    struct nic_rxmode *m = &n->rxmode;
+    unsigned listed = m->n_mc < NIC_MC_MAX ? m->n_mc : NIC_MC_MAX;
+    for (unsigned i = 0; i < listed; i++) {
+        if (memcmp(m->mc[i], mac, ETH_ADDR_LEN) != 0)
+            continue;
+        memmove(m->mc[i], m->mc[i + 1], (listed - i - 1) * ETH_ADDR_LEN);
+        m->n_mc--;
+        /* Past the list, the groups not listed are not known any more: allmulti
+         * stays until the count is back within the list. */
+        m->allmulti = m->n_mc > NIC_MC_MAX;
+        return apply_rxmode(n);
+    }
+    if (m->n_mc > NIC_MC_MAX) {
+        m->n_mc--;
+        m->allmulti = m->n_mc > NIC_MC_MAX;
+        return apply_rxmode(n);
+    }
+    return -ENOENT;
+}
+
 int nic_poll_all(int budget_per_nic)
 {
     int total = 0;
     for (unsigned i = 0; i < n_nics; i++)
-        total += nics[i]->ops->poll(nics[i], budget_per_nic);
+        if (nics[i]->state == NIC_OPEN)
+            total += nics[i]->ops->poll(nics[i], budget_per_nic);
     return total;
 }
 
 void nic_flush_all(void)
 {
     for (unsigned i = 0; i < n_nics; i++)
-        if (nics[i]->ops->flush)
+        if (nics[i]->state == NIC_OPEN && nics[i]->ops->flush)
             nics[i]->ops->flush(nics[i]);
+}
+
+/* The watchdog: a NIC with transmissions pending and none completed for
+ * NIC_TX_TIMEOUT_MS is stuck (a lost interrupt, a device that stopped); its driver
+ * resets the ring, which gives back whatever was pending. */
+void nic_tick(uint32_t now_ms)
+{
+    for (unsigned i = 0; i < n_nics; i++) {
+        struct nic *n = nics[i];
+        if (n->state != NIC_OPEN || n->tx_completed == n->tx_queued) {
+            n->tx_progress_ms = 0;
+            continue;
+        }
+        if (n->tx_progress_ms == 0) {
+            n->tx_progress_ms = now_ms ? now_ms : 1;
+            continue;
+        }
+        if ((uint32_t)(now_ms - n->tx_progress_ms) < NIC_TX_TIMEOUT_MS)
+            continue;
+        kprintf("%s: %llu transmissions pending for %u ms: resetting its transmit ring\n",
+                n->name, (unsigned long long)(n->tx_queued - n->tx_completed),
+                (unsigned)(now_ms - n->tx_progress_ms));
+        if (n->ops->tx_timeout)
+            n->ops->tx_timeout(n);
+        n->tx_completed = n->tx_queued;
+        n->tx_progress_ms = 0;
+    }
 }
 
 #ifdef VMGATE_HOST_TEST

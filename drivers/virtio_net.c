@@ -5,10 +5,14 @@
  * device or the host cuts them). Receive buffers are then big enough for a whole GSO
  * frame (the spec's "at least 65562 bytes" without mergeable buffers), else 2 KiB.
  *
- * Buffers: every receive buffer keeps HEADROOM bytes free before the frame, so that
- * any NIC can write its own transmit header there and send the frame without a copy
- * (nic_forward_frame lends it; rx_recycle gives it back). Frames from lwIP are copied
- * into per-slot transmit buffers.
+ * Buffers: every receive buffer keeps NIC_RX_HEADROOM bytes free before the frame,
+ * so that any NIC can write its own transmit header there and send the frame
+ * without a copy (nic_forward_frame lends it; rx_recycle gives it back). Frames by
+ * copy (from lwIP) are copied into per-slot transmit buffers.
+ *
+ * State: the device is negotiated and its buffers allocated at probe (the memory
+ * plan is made at boot); receive buffers are offered to it when the NIC is opened.
+ * A virtio device cannot stop receiving short of a reset, so the NIC has no close.
  *
  * The interrupt handler only reads (and so clears) the ISR status; the main loop
  * reclaims, receives and follows the link. */
@@ -22,14 +26,12 @@
 #include "../kernel/budget.h"
 #include "../kernel/console.h"
 
-#include "lwip/pbuf.h"
-
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
 
 #define VNET_QUEUE_MAX  256
-#define VNET_HEADROOM   16                     /* >= any NIC's transmit header */
+#define VNET_HEADROOM   NIC_RX_HEADROOM
 #define VNET_SMALL_BUF  2048                   /* header + 1514 + VLAN tag, rounded */
 #define VNET_BIG_BUF    (17 * 4096)            /* >= HEADROOM + 65562 */
 #define VNET_BIG_COUNT  128                    /* big buffers posted, at most: 8.5 MiB */
@@ -113,6 +115,7 @@ static void write_tx_header(const struct vnet *v, uint8_t *hdr, const struct off
 static void reclaim_tx(struct vnet *v)
 {
     uint32_t len;
+    unsigned k = 0;
     struct vnet_txslot *done;
     while ((done = virtq_get_used(&v->txq, &len))) {
         if (done->lent) {
@@ -120,7 +123,10 @@ static void reclaim_tx(struct vnet *v)
             nic_frame_release(&done->frame);
         }
         v->tx_free[v->n_tx_free++] = done;
+        k++;
     }
+    if (k)
+        nic_tx_done(&v->nic, k);
 }
 
 static struct vnet_txslot *take_slot(struct vnet *v)
@@ -130,17 +136,21 @@ static struct vnet_txslot *take_slot(struct vnet *v)
     return v->n_tx_free ? v->tx_free[--v->n_tx_free] : NULL;
 }
 
-static int vnet_transmit(struct nic *n, struct pbuf *p)
+static int vnet_transmit(struct nic *n, const struct nic_tx *t)
 {
     struct vnet *v = n->priv;
-    if (p->tot_len > VNET_TX_COPY - v->hdr_len)
+    if (t->len > VNET_TX_COPY - v->hdr_len)
         return -EMSGSIZE;
     struct vnet_txslot *s = take_slot(v);
     if (!s)
         return -ENOBUFS;
-    write_tx_header(v, s->copy, NULL);
-    pbuf_copy_partial(p, s->copy + v->hdr_len, p->tot_len, 0);
-    if (virtq_add_buf(&v->txq, (uint64_t)s->copy, v->hdr_len + p->tot_len, false, s)) {
+    write_tx_header(v, s->copy, t->off);
+    uint8_t *at = s->copy + v->hdr_len;
+    for (unsigned i = 0; i < t->n_seg; i++) {
+        memcpy(at, t->seg[i].data, t->seg[i].len);
+        at += t->seg[i].len;
+    }
+    if (virtq_add_buf(&v->txq, (uint64_t)s->copy, v->hdr_len + t->len, false, s)) {
         v->tx_free[v->n_tx_free++] = s;
         return -ENOBUFS;
     }
@@ -152,7 +162,7 @@ static int vnet_transmit(struct nic *n, struct pbuf *p)
 static int vnet_transmit_frame(struct nic *n, struct nic_frame *f)
 {
     struct vnet *v = n->priv;
-    if (f->headroom < v->hdr_len)
+    if (f->headroom < v->hdr_len || f->n_more)     /* the core checked: tx_headroom, no SG */
         return -ENOTSUP;
     struct vnet_txslot *s = take_slot(v);
     if (!s)
@@ -204,7 +214,7 @@ static int vnet_poll(struct nic *n, int budget)
     while (got < budget && (b = virtq_get_used(&v->rxq, &len))) {
         got++;
         if (len <= v->hdr_len || len - v->hdr_len > v->rx_buf_size - VNET_HEADROOM) {
-            n->stats.rx_errors++;
+            nic_event(n, NIC_EV_RX_ERROR);
             vnet_post_rx(v, b);
             continue;
         }
@@ -229,9 +239,14 @@ static void vnet_flush(struct nic *n)
     virtq_kick(&v->rxq);
 }
 
+/* Offers every receive buffer to the device: from now on it delivers frames. */
 static int vnet_open(struct nic *n)
 {
-    return 0;                                  /* the rings run from probe on */
+    struct vnet *v = n->priv;
+    for (unsigned i = 0; i < v->n_rx; i++)
+        vnet_post_rx(v, &v->rxbufs[i]);
+    virtq_kick(&v->rxq);
+    return 0;
 }
 
 static const struct nic_ops vnet_ops = {
@@ -263,7 +278,7 @@ static unsigned vnet_rx_count(unsigned tx_slots, uint32_t buf_size, unsigned rin
 
 /* Receive buffers: big ones when the device may hand us GSO frames, as many as
  * the NIC's share of memory pays for. Each is page-aligned and contiguous (the
- * device writes it as one descriptor). */
+ * device writes it as one descriptor). Offered to the device by vnet_open. */
 static int vnet_fill_rx(struct vnet *v)
 {
     bool big = has(v, VIRTIO_NET_F_GUEST_TSO4);
@@ -280,10 +295,8 @@ static int vnet_fill_rx(struct vnet *v)
         uint8_t *mem = page_alloc((k * v->rx_buf_size + PAGE_SIZE - 1) / PAGE_SIZE);
         if (!mem)
             return -ENOMEM;
-        for (unsigned j = 0; j < k; j++) {
+        for (unsigned j = 0; j < k; j++)
             v->rxbufs[i + j].mem = mem + j * v->rx_buf_size;
-            vnet_post_rx(v, &v->rxbufs[i + j]);
-        }
     }
     return 0;
 }
@@ -395,8 +408,8 @@ static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
     v->nic.priv = v;
     if (pd->irq_pin)
         irq_register(pd->irq_line, vnet_irq, v, true);
+    v->nic.tx_headroom = (uint16_t)v->hdr_len;
     virtio_driver_ok(&v->vd);
-    virtq_kick(&v->rxq);
     v->nic.link_up = vnet_link(v);
     return nic_register(&v->nic);
 

@@ -21,6 +21,7 @@
 #include "lwip/netif.h"
 #include "lwip/stats.h"
 
+#include <errno.h>
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,16 +178,16 @@ static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
 /* `nicN mtu N`, before the NIC's netif exists (lwIP takes the MTU from the NIC). */
 static void apply_mtu(struct nic *n, const struct cfg_nic *c)
 {
-    unsigned max = n->max_mtu ? n->max_mtu : n->mtu;
     if (!c->mtu || c->mtu == n->mtu)
         return;
-    if (c->mtu > max) {
-        kprintf("%s: mtu %u is more than %s takes (%u); keeping %u\n", n->name, c->mtu, n->model,
-                max, n->mtu);
-        return;
-    }
-    n->mtu = c->mtu;
-    kprintf("%s: mtu %u\n", n->name, n->mtu);
+    int rc = nic_set_mtu(n, c->mtu);
+    if (rc == -EMSGSIZE)
+        kprintf("%s: mtu %u refused: %s takes at most %u; keeping %u\n", n->name, c->mtu,
+                n->model, n->max_mtu ? n->max_mtu : n->mtu, n->mtu);
+    else if (rc)
+        kprintf("%s: mtu %u refused (error %d); keeping %u\n", n->name, c->mtu, rc, n->mtu);
+    else
+        kprintf("%s: mtu %u\n", n->name, n->mtu);
 }
 
 static void setup_nic(struct nic *n, const struct cfg_nic *c)

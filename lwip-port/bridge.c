@@ -61,8 +61,16 @@ struct netif *bridge_create(const char *name, struct nic **ports, unsigned n_por
     ip4_addr_set_zero(&none);
     for (unsigned i = 0; i < n_ports; i++) {
         struct netif *port = nicif_add(ports[i], &none, &none, &none);
-        if (!port || bridgeif_add_port(br, port) != ERR_OK)
+        if (!port || bridgeif_add_port(br, port) != ERR_OK) {
             kprintf("bridge %s: cannot add %s\n", name, ports[i]->name);
+            continue;
+        }
+        /* A switch port takes every frame: those for the guests behind the other
+         * ports are not addressed to this NIC's MAC, and a NIC that filters by
+         * address (e1000, PCnet) would drop them. */
+        if (nic_set_promisc(ports[i], true) != 0)
+            kprintf("bridge %s: %s cannot receive every frame; guests behind it may not be "
+                    "reached\n", name, ports[i]->name);
     }
     /* What crosses the bridge must fit every port. */
     br->mtu = ports[0]->mtu;

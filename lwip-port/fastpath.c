@@ -67,14 +67,14 @@ static enum nic_rx_result to_lwip(struct nic *n, struct nic_frame *f, int seen_b
     fastpath_stats.to_lwip++;
     f->pbuf_flags = !seen_by_nat ? PKT_MARK_NONE
                     : v == NAT_FORWARD ? PKT_MARK_NAT_BACK : PKT_MARK_NAT_DONE;
-    nic_frame_to_lwip(n, f);
+    nic_frame_to_upper(n, f);
     return NIC_RX_DONE;
 }
 
 enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *handled)
 {
     struct netif *in = nicif_of(n);
-    if (!in || ip4_addr_isany_val(*netif_ip4_addr(in)) || f->len < ETH_HLEN)
+    if (!in || ip4_addr_isany_val(*netif_ip4_addr(in)) || f->len < ETH_HLEN || f->n_more)
         return NIC_RX_DONE;
     u8_t *eth = f->data, *ip = eth + ETH_HLEN;
     if (get_be16(eth + 12) != ETHTYPE_IP || memcmp(eth, in->hwaddr, ETH_HWADDR_LEN) != 0)

@@ -9,9 +9,11 @@ static void cmd_ifconfig(int argc, char **argv)
     for (unsigned i = 0; i < nic_count(); i++) {
         struct nic *n = nic_get(i);
         struct netif *nif = nicif_of(n);
-        kprintf("%s: %s mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s%s\n", n->name, n->model,
-                n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5], n->mtu,
-                n->link_up ? "up" : "down", n->admin_up ? "" : " (off)");
+        kprintf("%s: %s mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u (max %u) link %s%s%s%s\n",
+                n->name, n->model, n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4],
+                n->mac[5], n->mtu, n->max_mtu ? n->max_mtu : n->mtu, n->link_up ? "up" : "down",
+                n->admin_up ? "" : " (off)", n->state == NIC_OPEN ? "" : " closed",
+                n->rxmode.promisc ? " promisc" : n->rxmode.allmulti ? " allmulti" : "");
         if (nif) {
             char a[16], m[16], g[16];
             kprintf("      inet %s netmask %s gateway %s\n",
@@ -32,6 +34,26 @@ static void cmd_ifconfig(int argc, char **argv)
                     (unsigned long long)n->stats.rx_gso, (unsigned long long)n->stats.rx_csum_partial,
                     (unsigned long long)n->stats.tx_gso, (unsigned long long)n->stats.tx_lent,
                     (unsigned long long)n->stats.sw_segmented, (unsigned long long)n->stats.sw_csum);
+        bool any = false;
+        for (int e = 0; e < NIC_EV_KINDS; e++)
+            any |= n->stats.events[e] != 0;
+        if (any) {
+            /* What the driver saw (drivers/nic.h, enum nic_event_kind). */
+            kprintf("      events:");
+            for (int e = 0; e < NIC_EV_KINDS; e++)
+                if (n->stats.events[e])
+                    kprintf(" %s %llu", nic_event_name((enum nic_event_kind)e),
+                            (unsigned long long)n->stats.events[e]);
+            kprintf("\n");
+        }
+        if (n->ops->hw_counters) {
+            struct nic_hw_counter hw[NIC_HW_COUNTERS_MAX];
+            unsigned k = n->ops->hw_counters(n, hw, NIC_HW_COUNTERS_MAX);
+            kprintf("      device counters:");
+            for (unsigned j = 0; j < k; j++)
+                kprintf(" %s %llu", hw[j].name, (unsigned long long)hw[j].value);
+            kprintf("\n");
+        }
         unsigned long long odd = 0;
         for (int c = OFFLOAD_CHECK_FINISHED; c < OFFLOAD_CHECKS; c++)
             odd += n->stats.rx_offload[c];

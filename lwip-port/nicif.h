@@ -15,4 +15,9 @@ struct netif *nicif_of(struct nic *n);
 /* The NIC behind a netif, or NULL if the netif is not a NIC's. */
 struct nic *nicif_nic(struct netif *nif);
 
+#ifdef VMGATE_HOST_TEST
+/* Host tests: stops the NIC timer, between test cases. */
+void nicif_test_reset(void);
+#endif
+
 #endif

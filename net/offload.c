@@ -122,6 +122,21 @@ int offload_csum_complete(uint8_t *frame, size_t len, const struct offload *o)
     return 0;
 }
 
+int offload_phdr_drop_len(uint8_t *frame, size_t len, const struct offload *o)
+{
+    size_t field = (size_t)o->csum_start + o->csum_offset;
+    if (len < ETH_HLEN + 20 || field + 2 > len)
+        return -EINVAL;
+    const uint8_t *ip = frame + ETH_HLEN;
+    unsigned hlen = (ip[0] & 0x0fu) * 4u, tot = get_be16(ip + 2);
+    if (hlen < 20 || tot < hlen)
+        return -EINVAL;
+    /* One's complement subtraction is the addition of the complement. */
+    uint16_t l4 = (uint16_t)(tot - hlen);
+    put_be16(frame + field, csum_fold((uint32_t)get_be16(frame + field) + (uint16_t)~l4));
+    return 0;
+}
+
 /* The TCP checksum of one IPv4 segment, pseudo-header included. */
 static uint16_t tcp4_checksum(const uint8_t *ip, const uint8_t *tcp, size_t tcp_len)
 {

@@ -86,6 +86,13 @@ const char *offload_check_name(enum offload_check c);
  * 0, or -EINVAL when the offsets do not fit in the frame. */
 int offload_csum_complete(uint8_t *frame, size_t len, const struct offload *o);
 
+/* A GSO frame's partial TCP checksum in the form devices whose TSO adds each
+ * segment's length want (the e1000's): the pseudo-header sum without the TCP
+ * length, instead of with the whole frame's (virtio's form, what offload_rx_check
+ * let through). In place; 0, or -EINVAL for a frame whose IPv4 header and checksum
+ * field do not fit in len. */
+int offload_phdr_drop_len(uint8_t *frame, size_t len, const struct offload *o);
+
 /* Cuts a TCP/IPv4 GSO frame (Ethernet + IPv4 + TCP + payload) into frames carrying at
  * most gso_size payload bytes, each built in `out` (cap bytes) with its own IP total
  * length, IP ID (consecutive), IP checksum, TCP sequence number, flags (FIN and PSH

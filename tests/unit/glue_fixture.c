@@ -45,14 +45,20 @@ static void record(struct fake_nic *f, const uint8_t *bytes, uint32_t len, const
     s->lent = lent;
 }
 
-static int fake_transmit(struct nic *n, struct pbuf *p)
+static int fake_transmit(struct nic *n, const struct nic_tx *t)
 {
     struct fake_nic *f = n->priv;
-    uint8_t b[2048];
-    if (p->tot_len > sizeof b)
+    uint8_t b[NIC_MTU_MAX + 18];
+    if (t->len > sizeof b)
         return -EMSGSIZE;
-    pbuf_copy_partial(p, b, p->tot_len, 0);
-    record(f, b, p->tot_len, NULL, false);
+    uint32_t at = 0;
+    for (unsigned i = 0; i < t->n_seg; i++) {
+        memcpy(b + at, t->seg[i].data, t->seg[i].len);
+        at += t->seg[i].len;
+    }
+    REQUIRE_EQ_INT(at, t->len);
+    record(f, b, t->len, t->off, false);
+    nic_tx_done(n, 1);
     return 0;
 }
 
@@ -64,6 +70,7 @@ static int fake_transmit_frame(struct nic *n, struct nic_frame *fr)
         return -ENOTSUP;
     record(f, fr->data, fr->len, &fr->off, true);
     nic_frame_release(fr);
+    nic_tx_done(n, 1);
     return 0;
 }
 
@@ -102,6 +109,7 @@ static void fake_register(struct fake_nic *f, uint8_t last_mac, uint32_t caps)
     memcpy(f->nic.mac, "\x02\x00\x00\x00\x01", 5);
     f->nic.mac[5] = last_mac;
     f->nic.mtu = 1500;
+    f->nic.tx_headroom = HEADROOM;
     f->nic.link_up = true;
     f->nic.caps = caps;
     f->nic.ops = &fake_ops;
@@ -175,6 +183,7 @@ void gf_teardown(void)
         netif_remove(gf_lan.nif);
     nat_glue_test_reset();
     alias_test_reset();
+    nicif_test_reset();
     fastpath_test_reset();
     icmp_err_test_reset();
     hooks_test_reset();
