@@ -133,6 +133,22 @@ def test_cable_pulled_and_plugged(lab):
 
 @lab.timeout(60)
 @lab.requires("build")
+def test_nic_without_a_driver_is_named(lab):
+    """A NIC vmgate has no driver for (QEMU's rtl8139) is named with its PCI id, and
+    a machine whose only NIC is such a one says so instead of coming up silent."""
+    gw = Vmgate(lab, None, config="")
+    a, b = lab.free_port(), lab.free_port()
+    gw.vm.nic_dgram(a, b, model="rtl8139")
+    gw.vm.start()
+    gw.wait_for(r"^pci 00:0[0-9a-f]\.0: network controller 10ec:8139 \(rev [0-9a-f]{2}\) has no "
+                r"driver in this build: not used$", 60)
+    gw.wait_for(r"^vmgate: WARNING: no NIC to serve on \(1 network controller\(s\) found, none "
+                r"with a driver\)", 30)
+    gw.wait_for(r"^vmgate: ready$", 30)
+
+
+@lab.timeout(60)
+@lab.requires("build")
 def test_exception_dump(lab):
     """A fault prints vector, error code, faulting address, registers and a
     symbolized backtrace, then halts; and the lab's teardown check (which fails any
