@@ -199,6 +199,12 @@ struct nic_ops {
     unsigned (*hw_counters)(struct nic *n, struct nic_hw_counter *out, unsigned max);
 };
 
+/* Frames up to this long are forwarded by copy even where they could be lent: a
+ * copy of a small frame costs less than the receive buffer it would hold, and a
+ * flood of small frames lent to a slow transmit ring would leave the receive ring
+ * without buffers (frames lost in the host's queue before vmgate sees them). */
+#define NIC_COPYBREAK 256
+
 /* Transmissions pending longer than this without any completing: ops->tx_timeout. */
 #define NIC_TX_TIMEOUT_MS 2000
 

@@ -34,7 +34,8 @@
 #define VNET_HEADROOM   NIC_RX_HEADROOM
 #define VNET_SMALL_BUF  2048                   /* header + 1514 + VLAN tag, rounded */
 #define VNET_BIG_BUF    (17 * 4096)            /* >= HEADROOM + 65562 */
-#define VNET_BIG_COUNT  128                    /* big buffers posted, at most: 8.5 MiB */
+#define VNET_BIG_COUNT  256                    /* big buffers posted, at most: 17 MiB, a
+                                                  whole ring of QEMU's default 256 */
 #define VNET_BIG_MIN    8                      /* fewer: small buffers, no GSO received */
 #define VNET_SMALL_MIN  16
 #define VNET_RING_BYTES (32 << 10)             /* both rings with their cookies, 256 slots */
@@ -63,12 +64,14 @@ struct vnet {
     struct vnet_txslot *tx_free[VNET_QUEUE_MAX];
     unsigned n_tx_free;
     volatile uint8_t isr_bits;                 /* set by the interrupt handler */
+    uint64_t irqs;
 };
 
 static void vnet_irq(int irq, void *arg)
 {
     struct vnet *v = arg;
     v->isr_bits |= virtio_isr(&v->vd);
+    v->irqs++;
 }
 
 static bool vnet_link(struct vnet *v)
@@ -127,6 +130,7 @@ static void reclaim_tx(struct vnet *v)
     }
     if (k)
         nic_tx_done(&v->nic, k);
+    virtq_irq_off(&v->txq);                    /* the index moved: ask again for none */
 }
 
 static struct vnet_txslot *take_slot(struct vnet *v)
@@ -229,6 +233,7 @@ static int vnet_poll(struct nic *n, int budget)
         if (nic_receive(n, &f) == NIC_RX_DONE)
             vnet_post_rx(v, b);
     }
+    virtq_irq_next(&v->rxq);                   /* wake the idle loop for the next frame */
     return got;
 }
 
@@ -249,7 +254,24 @@ static int vnet_open(struct nic *n)
     return 0;
 }
 
+/* Notifications are what the hypervisor charges for: how many were sent and how
+ * many the device said it did not need. */
+static unsigned vnet_hw_counters(struct nic *n, struct nic_hw_counter *out, unsigned max)
+{
+    struct vnet *v = n->priv;
+    const struct nic_hw_counter all[] = {
+        {"tx-kicks", v->txq.kicks}, {"tx-kicks-saved", v->txq.kicks_saved},
+        {"rx-kicks", v->rxq.kicks}, {"rx-kicks-saved", v->rxq.kicks_saved},
+        {"interrupts", v->irqs},
+    };
+    unsigned k = 0;
+    for (; k < max && k < sizeof all / sizeof all[0]; k++)
+        out[k] = all[k];
+    return k;
+}
+
 static const struct nic_ops vnet_ops = {
+    .hw_counters = vnet_hw_counters,
     .open = vnet_open,
     .transmit = vnet_transmit,
     .poll = vnet_poll,
@@ -351,7 +373,8 @@ static uint32_t vnet_caps(const struct vnet *v)
 
 static uint64_t vnet_wanted_features(uint64_t offered)
 {
-    uint64_t want = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS);
+    uint64_t want = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
+                    (1ULL << VIRTIO_RING_F_EVENT_IDX);
     if (offered & (1ULL << VIRTIO_NET_F_CSUM)) {
         want |= 1ULL << VIRTIO_NET_F_CSUM;
         want |= (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_ECN);
@@ -392,7 +415,7 @@ static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
         goto err_fail;
     /* Finished transmissions are reclaimed while polling, and when the ring fills:
      * no interrupt is worth a wake-up for them. */
-    v->txq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+    virtq_irq_off(&v->txq);
     rc = vnet_fill_rx(v);
     if (rc)
         goto err_fail;
