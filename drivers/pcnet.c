@@ -800,3 +800,17 @@ struct nic *pcnet_nic(struct pcnet *p)
 {
     return &p->nic;
 }
+
+#ifdef VMGATE_HOST_TEST
+unsigned pcnet_test_spares(const struct pcnet *p)
+{
+    return p->n_spare;
+}
+
+void pcnet_test_free(struct pcnet *p)
+{
+    free(p->rxbufs);
+    free(p->spare);
+    free(p);
+}
+#endif

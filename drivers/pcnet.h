@@ -55,4 +55,11 @@ void pcnet_irq(struct pcnet *p);
 
 struct nic *pcnet_nic(struct pcnet *p);
 
+#ifdef VMGATE_HOST_TEST
+/* Host tests: the spare receive buffers left to lend, and freeing what attach took
+ * of the heap (its DMA memory is the bus's). */
+unsigned pcnet_test_spares(const struct pcnet *p);
+void pcnet_test_free(struct pcnet *p);
+#endif
+
 #endif
