@@ -128,6 +128,7 @@ struct pcnet {
     struct pcnet_txslot tx_slot[PCNET_TX_RING];
     unsigned tx_unkicked;                       /* queued since the last TDMD */
 
+    bool in_rx;                                 /* receive() is on the stack */
     volatile uint8_t irq_seen;                  /* set by the interrupt handler */
     uint32_t next_check_ms;
     bool check_now;                             /* an LCAR: read the link at once */
@@ -474,6 +475,7 @@ static void deliver(struct pcnet *p, const struct pcnet_rx_span *s)
 static int receive(struct pcnet *p, int budget)
 {
     int got = 0;
+    p->in_rx = true;
     while (got < budget && p->running) {
         struct pcnet_rx_span s;
         pcnet_rx_scan(p->rx_ring, PCNET_RX_RING, p->rx_next, p->rx_buf_size, MAX_FRAME,
@@ -488,6 +490,7 @@ static int receive(struct pcnet *p, int budget)
         }
         deliver(p, &s);
     }
+    p->in_rx = false;
     return got;
 }
 
@@ -581,6 +584,10 @@ static int pcnet_set_rxmode(struct nic *n, const struct nic_rxmode *m)
         return 0;
     if (!p->running)
         return 0;                               /* start_chip takes n->rxmode */
+    /* The new INIT starts the rings afresh: first take what has arrived (unless
+     * this comes from a frame being received, whose ring is mid-walk). */
+    if (!p->in_rx)
+        receive(p, PCNET_RX_RING);
     restart(p);
     return p->running ? 0 : -EIO;
 }
