@@ -10,7 +10,9 @@
  *  - 32-bit software structures (BCR20 SWSTYLE 2): 16-byte descriptors with 32-bit
  *    buffer addresses, so every buffer must lie below 4 GiB. vmgate uses memory below
  *    4 GiB only (kernel/mem.h); the driver asserts it for every address it hands over.
- *  - Receive: PCNET_RX_RING descriptors, each always owned by the chip with a buffer
+ *  - Receive: 512 descriptors where the NIC's share of memory pays for them, else 128
+ *    (QEMU's model drops what finds no descriptor, and a TCP download under TCG
+ *    bursts faster than vmgate drains 128), each always owned by the chip with a buffer
  *    of PCNET_RX_BUF bytes after NIC_RX_HEADROOM free bytes, so a received frame can
  *    be lent to another NIC (virtio writes its header there). A lent buffer is
  *    replaced in the ring by a spare at once, so the ring stays full and in order (the
@@ -80,7 +82,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RX_RING_LOG2    7                       /* PCNET_RX_RING */
 #define TX_RING_LOG2    7                       /* PCNET_TX_RING */
 #define RX_SPARE_MIN    16                      /* spares to lend from, at least */
 #define RX_SPARE_MAX    256                     /* ... at most */
@@ -119,7 +120,8 @@ struct pcnet {
 
     struct pcnet_rxbuf *rxbufs;
     unsigned n_rxbufs;
-    struct pcnet_rxbuf *rx_slot[PCNET_RX_RING]; /* the buffer in each descriptor */
+    unsigned rx_size, rx_log2;                  /* receive descriptors */
+    struct pcnet_rxbuf *rx_slot[PCNET_RX_RING_MAX]; /* the buffer in each descriptor */
     struct pcnet_rxbuf **spare;                 /* buffers in no descriptor, not lent */
     unsigned n_spare;
     unsigned rx_next;
@@ -248,7 +250,7 @@ static void drop_tx(struct pcnet *p)
  * never reports IDON. */
 static int start_chip(struct pcnet *p)
 {
-    for (unsigned i = 0; i < PCNET_RX_RING; i++)
+    for (unsigned i = 0; i < p->rx_size; i++)
         post_rx(p, i);
     p->rx_next = 0;
     drop_tx(p);
@@ -258,7 +260,7 @@ static int start_chip(struct pcnet *p)
     struct pcnet_init_block *ib = p->init;
     memset(ib, 0, sizeof *ib);
     ib->mode = p->mode_bits;
-    ib->rlen = RX_RING_LOG2 << 4;
+    ib->rlen = (uint8_t)(p->rx_log2 << 4);
     ib->tlen = TX_RING_LOG2 << 4;
     memcpy(ib->padr, p->nic.mac, ETH_ADDR_LEN);
     memcpy(ib->ladrf, p->ladrf, sizeof p->ladrf);
@@ -438,12 +440,12 @@ static void pcnet_rx_recycle(struct nic *n, void *buf)
 static void repost(struct pcnet *p, const struct pcnet_rx_span *s, unsigned lent)
 {
     for (unsigned j = 0; j < s->count; j++) {
-        unsigned i = (s->first + j) % PCNET_RX_RING;
+        unsigned i = (s->first + j) % p->rx_size;
         if (j < lent)
             p->rx_slot[i] = p->spare[--p->n_spare];
         post_rx(p, i);
     }
-    p->rx_next = (s->first + s->count) % PCNET_RX_RING;
+    p->rx_next = (s->first + s->count) % p->rx_size;
 }
 
 static void deliver(struct pcnet *p, const struct pcnet_rx_span *s)
@@ -463,7 +465,7 @@ static void deliver(struct pcnet *p, const struct pcnet_rx_span *s)
         .buf = b,
     };
     for (unsigned j = 1; j < used; j++) {
-        struct pcnet_rxbuf *m = p->rx_slot[(s->first + j) % PCNET_RX_RING];
+        struct pcnet_rxbuf *m = p->rx_slot[(s->first + j) % p->rx_size];
         f.more[j - 1] = (struct nic_rxfrag){m->mem + NIC_RX_HEADROOM,
                                             pcnet_rx_frag_len(s, j, p->rx_buf_size), m};
     }
@@ -478,7 +480,7 @@ static int receive(struct pcnet *p, int budget)
     p->in_rx = true;
     while (got < budget && p->running) {
         struct pcnet_rx_span s;
-        pcnet_rx_scan(p->rx_ring, PCNET_RX_RING, p->rx_next, p->rx_buf_size, MAX_FRAME,
+        pcnet_rx_scan(p->rx_ring, p->rx_size, p->rx_next, p->rx_buf_size, MAX_FRAME,
                       NIC_RX_FRAGS_MAX, &s);
         if (s.kind == PCNET_RX_NONE)
             break;
@@ -587,7 +589,7 @@ static int pcnet_set_rxmode(struct nic *n, const struct nic_rxmode *m)
     /* The new INIT starts the rings afresh: first take what has arrived (unless
      * this comes from a frame being received, whose ring is mid-walk). */
     if (!p->in_rx)
-        receive(p, PCNET_RX_RING);
+        receive(p, (int)p->rx_size);
     restart(p);
     return p->running ? 0 : -EIO;
 }
@@ -682,31 +684,45 @@ static void read_mac(struct pcnet *p, const struct pcnet_config *cfg)
 /* What the NIC costs besides its receive buffers. */
 static uint64_t fixed_bytes(void)
 {
-    return (uint64_t)(PCNET_RX_RING + PCNET_TX_RING) * sizeof(struct pcnet_desc) +
+    return (uint64_t)(PCNET_RX_RING_MAX + PCNET_TX_RING) * sizeof(struct pcnet_desc) +
            sizeof(struct pcnet_init_block) + (uint64_t)PCNET_TX_RING * TX_COPY + sizeof(struct pcnet);
+}
+
+/* Receive buffers for a ring of `ring` descriptors and spares, as many as the NIC's
+ * share of memory pays for; 0 when fewer than the ring and RX_SPARE_MIN. */
+static unsigned rx_buffers(unsigned ring)
+{
+    return budget_buffers(budget_nic_bytes(), fixed_bytes(),
+                          RX_STRIDE + sizeof(struct pcnet_rxbuf) + sizeof(void *),
+                          ring + RX_SPARE_MIN, ring + RX_SPARE_MAX);
 }
 
 static int alloc_memory(struct pcnet *p)
 {
-    size_t ring_bytes = (PCNET_RX_RING + PCNET_TX_RING) * sizeof(struct pcnet_desc);
+    size_t ring_bytes = (PCNET_RX_RING_MAX + PCNET_TX_RING) * sizeof(struct pcnet_desc);
     uint8_t *m = p->bus.dma_alloc(p->bus.ctx, ring_bytes + sizeof(struct pcnet_init_block));
     uint8_t *copies = p->bus.dma_alloc(p->bus.ctx, (size_t)PCNET_TX_RING * TX_COPY);
     if (!m || !copies)
         return -ENOMEM;
-    p->rx_ring = (volatile struct pcnet_desc *)m;
-    p->tx_ring = p->rx_ring + PCNET_RX_RING;
+    p->tx_ring = (volatile struct pcnet_desc *)m;
+    p->rx_ring = p->tx_ring + PCNET_TX_RING;
     p->init = (struct pcnet_init_block *)(m + ring_bytes);
-    p->rx_ring_bus = bus32(p, m);
-    p->tx_ring_bus = bus32(p, (const void *)p->tx_ring);
+    p->tx_ring_bus = bus32(p, m);
+    p->rx_ring_bus = bus32(p, (const void *)p->rx_ring);
     p->init_bus = bus32(p, p->init);
     for (unsigned i = 0; i < PCNET_TX_RING; i++) {
         p->tx_slot[i].copy = copies + (size_t)i * TX_COPY;
         p->tx_slot[i].copy_bus = bus32(p, p->tx_slot[i].copy);
     }
 
-    unsigned n = budget_buffers(budget_nic_bytes(), fixed_bytes(),
-                                RX_STRIDE + sizeof(struct pcnet_rxbuf) + sizeof(void *),
-                                PCNET_RX_RING + RX_SPARE_MIN, PCNET_RX_RING + RX_SPARE_MAX);
+    p->rx_size = PCNET_RX_RING_MAX;
+    p->rx_log2 = 9;
+    unsigned n = rx_buffers(p->rx_size);
+    if (!n) {
+        p->rx_size = PCNET_RX_RING_MIN;
+        p->rx_log2 = 7;
+        n = rx_buffers(p->rx_size);
+    }
     if (!n)
         return -ENOMEM;
     p->rxbufs = calloc(n, sizeof *p->rxbufs);
@@ -725,9 +741,9 @@ static int alloc_memory(struct pcnet *p)
         }
     }
     p->n_rxbufs = n;
-    for (unsigned i = 0; i < PCNET_RX_RING; i++)
+    for (unsigned i = 0; i < p->rx_size; i++)
         p->rx_slot[i] = &p->rxbufs[i];
-    for (unsigned i = PCNET_RX_RING; i < n; i++)
+    for (unsigned i = p->rx_size; i < n; i++)
         p->spare[p->n_spare++] = &p->rxbufs[i];
     pcnet_tx_init(&p->txr, PCNET_TX_RING);
     return 0;
@@ -787,7 +803,7 @@ int pcnet_attach(const struct pcnet_bus *bus, const struct pcnet_config *cfg, st
         goto err_free;
     kprintf("%s: chip ID %#010x, %s I/O, %u receive buffers of %u bytes, %u+%u descriptors\n",
             p->nic.name, (unsigned)p->chip_id, p->dwio ? "32-bit" : "16-bit", p->n_rxbufs,
-            (unsigned)p->rx_buf_size, PCNET_RX_RING, PCNET_TX_RING);
+            (unsigned)p->rx_buf_size, p->rx_size, PCNET_TX_RING);
     *out = p;
     return 0;
 

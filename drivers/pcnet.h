@@ -35,7 +35,9 @@ struct pcnet_config {
 
 /* One receive buffer: a frame of 1518 bytes and its FCS. */
 #define PCNET_RX_BUF       1536
-#define PCNET_RX_RING      128        /* receive descriptors */
+#define PCNET_RX_RING_MIN  128        /* receive descriptors: at the memory floor */
+#define PCNET_RX_RING_MAX  512        /* ... where the NIC's share pays for them (the
+                                         most the init block can say) */
 #define PCNET_TX_RING      128        /* transmit descriptors */
 #define PCNET_LINK_POLL_MS 250        /* how often the link bit is read */
 

@@ -12,6 +12,7 @@
 #include "drivers/nic.h"
 #include "drivers/pcnet.h"
 #include "drivers/pcnet_regs.h"
+#include "kernel/budget.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -258,7 +259,7 @@ TEST(pcnet_open_initializes_rings_mode_and_interrupts)
 {
     setup_open();
     CHECK_EQ_INT(m.inits, 1);
-    CHECK_EQ_INT(m.rx_len, PCNET_RX_RING);
+    CHECK_EQ_INT(m.rx_len, PCNET_RX_RING_MIN);  /* at the memory floor */
     CHECK_EQ_INT(m.tx_len, PCNET_TX_RING);
     CHECK_EQ_INT(m.csr[CSR15], 0);
     CHECK(!m.promisc_at_init);
@@ -270,6 +271,32 @@ TEST(pcnet_open_initializes_rings_mode_and_interrupts)
     CHECK(!(m.csr[CSR3] & (CSR3_RINTM | CSR3_MISSM | CSR3_MERRM)));
     CHECK(m.csr[CSR4] & CSR4_APAD_XMT);
     CHECK_EQ_INT(m.csr[CSR12], 0x5452);        /* our MAC from the init block */
+    check_clean();
+    teardown();
+}
+
+TEST(pcnet_receive_ring_grows_with_the_memory_share)
+{
+    struct budget saved = *budget_current(), more = saved;
+    more.nic_bytes = 4u << 20;                 /* 4 MiB for the NIC: 512 descriptors */
+    budget_set(&more);
+    setup_open();
+    budget_set(&saved);
+    CHECK_EQ_INT(m.rx_len, PCNET_RX_RING_MAX);
+    CHECK_EQ_INT(m.rdra & 15, 0);
+    CHECK(strstr(unit_console(), "512+128 descriptors") != NULL);
+    for (int i = 0; i < 600; i++) {
+        frame(buf, our_mac, 1000, (uint8_t)i);
+        buf[14] = (uint8_t)i;
+        REQUIRE_EQ_INT(pcnet_model_receive(&m, buf, 1000), 1);
+        if (i % 400 == 399)
+            while (poll() > 0)
+                ;
+    }
+    while (poll() > 0)
+        ;
+    REQUIRE_EQ_INT(n_up, 600);
+    CHECK_EQ_INT(up[599].data[14], (uint8_t)599);
     check_clean();
     teardown();
 }
@@ -445,7 +472,7 @@ TEST(pcnet_waits_for_a_frame_the_chip_is_still_writing)
 TEST(pcnet_missed_frames_are_counted_from_csr112)
 {
     setup_open();
-    for (int i = 0; i < PCNET_RX_RING + 5; i++) {
+    for (int i = 0; i < PCNET_RX_RING_MIN + 5; i++) {
         frame(buf, our_mac, 100, (uint8_t)i);
         pcnet_model_receive(&m, buf, 100);
     }
@@ -454,7 +481,7 @@ TEST(pcnet_missed_frames_are_counted_from_csr112)
     pcnet_irq(p);
     while (poll() > 0)
         ;
-    CHECK_EQ_INT(n_up, PCNET_RX_RING);
+    CHECK_EQ_INT(n_up, PCNET_RX_RING_MIN);
     later(PCNET_LINK_POLL_MS);
     poll();
     CHECK_EQ_INT(ev(NIC_EV_RX_OVERRUN), 5);
