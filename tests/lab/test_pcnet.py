@@ -84,8 +84,8 @@ def test_pcnet_link_flaps_during_a_transfer(lab):
     g.bg(f"timeout 200 wget -q -O /tmp/blob {t.http.url()} && sha256sum /tmp/blob > /tmp/blob.sum")
 
     def size():
-        rc, out = g.run("wc -c < /tmp/blob 2>/dev/null || echo 0", timeout=10)
-        return int(out.split()[0]) if out.split() else 0
+        rc, out = g.run("if [ -f /tmp/blob ]; then wc -c < /tmp/blob; else echo 0; fi", timeout=10)
+        return int(out.split()[-1])
 
     labmod.wait_until(lambda: size() > 256 << 10, 30, interval=0.5, what="the download to start")
     nids = {"nic0": t.wan_nid, "nic1": t.lan_nids[0]}
