@@ -25,6 +25,8 @@ UNIT_GLUE_SRC := drivers/nic.c $(addprefix lwip-port/, alias.c fastpath.c hooks.
 UNIT_SRC      := $(wildcard tests/unit/*.c) $(wildcard net/*.c) $(UNIT_GLUE_SRC)
 # The kernel's pure parts.
 UNIT_SRC      += kernel/budget.c
+# Drivers tested against register-level models (their bus glue stays kernel-only).
+UNIT_SRC      += drivers/pcnet.c drivers/pcnet_chip.c drivers/pcnet_ring.c
 UNIT_OBJ      := $(patsubst %.c,$(UNIT_B)/%.o,$(UNIT_SRC))
 UNIT_LWIP_OBJ := $(patsubst $(LWIPDIR)/%.c,$(UNIT_B)/lwip/%.o,$(LWIP_SRC))
 # Leaks outside lwIP's bookkeeping (a test's own malloc) are LeakSanitizer's.
