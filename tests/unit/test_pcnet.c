@@ -621,11 +621,12 @@ TEST(pcnet_lends_received_frames_and_copies_when_out_of_spares)
     n->fastpath = to_fake;
     unsigned spares = pcnet_test_spares(p);
     REQUIRE(spares >= 16);
-    /* Lent frames keep their buffers; the ring gets spares. */
+    /* Lent frames keep their buffers; the ring gets spares (600 bytes: past NIC_COPYBREAK,
+       below which the core forwards by copy). */
     for (unsigned i = 0; i < spares + 5; i++) {
-        frame(buf, our_mac, 200, (uint8_t)i);
+        frame(buf, our_mac, 600, (uint8_t)i);
         buf[20] = (uint8_t)i;
-        REQUIRE_EQ_INT(pcnet_model_receive(&m, buf, 200), 1);
+        REQUIRE_EQ_INT(pcnet_model_receive(&m, buf, 600), 1);
         poll();
     }
     CHECK_EQ_INT(fb.n_held, spares);
@@ -633,7 +634,7 @@ TEST(pcnet_lends_received_frames_and_copies_when_out_of_spares)
     CHECK_EQ_INT(pcnet_test_spares(p), 0);
     /* What was lent is untouched by the frames received after it. */
     for (unsigned i = 0; i < fb.n_held; i++) {
-        CHECK_EQ_INT(fb.held[i].len, 200);
+        CHECK_EQ_INT(fb.held[i].len, 600);
         CHECK_EQ_INT(fb.held[i].data[20], (uint8_t)i);
         CHECK(fb.held[i].headroom >= NIC_RX_HEADROOM);
         CHECK(fb.held[i].owner == n);
@@ -643,8 +644,8 @@ TEST(pcnet_lends_received_frames_and_copies_when_out_of_spares)
         nic_frame_release(&fb.held[i]);
     CHECK_EQ_INT(pcnet_test_spares(p), spares);
     fb.n_held = 0;
-    frame(buf, our_mac, 200, 99);
-    pcnet_model_receive(&m, buf, 200);
+    frame(buf, our_mac, 600, 99);
+    pcnet_model_receive(&m, buf, 600);
     poll();
     CHECK_EQ_INT(fb.n_held, 1);
     nic_frame_release(&fb.held[0]);
