@@ -2,10 +2,11 @@
  * 4.2, 6.1.1 and 6.2.6), for a router without IPv6: vmgate routes IPv4 only, but a
  * client that also configures IPv6 waits for a router to speak. iPXE runs its IPv6
  * configurator beside DHCP and does not boot before both are done: it sends a
- * solicitation, then more at 0.25, 0.5, 1, 2, 4 and 8 s, and gives up 16 s after the
- * first (ipxe src/net/ndp.c, ipv6conf; src/net/retry.c: QEMU's 2019 ROMs back off
- * from 0.25 s and give up when the next wait would pass 10 s; newer ones wait up to
- * 3 s apart, about 4 s in all). The first advertisement it receives ends the wait.
+ * solicitation at once, more 0.25, 0.75, 1.75, 3.75 and 7.75 s later, and gives up
+ * at 15.75 s (ipxe src/net/ndp.c, ipv6conf; src/net/retry.c: the retry timer of
+ * Debian's 2019 ROMs, which QEMU 7.2 loads, doubles from 0.25 s and fails when the
+ * next wait would pass 10 s; newer iPXE waits 1/8 s to 3 s, about 4 s in all). The
+ * first advertisement it receives while it solicits ends the wait.
  *
  * What vmgate says is the truth about the link: a router is here (so the wait ends),
  * it is not a default router (router lifetime 0), it offers no prefixes (no
