@@ -274,6 +274,25 @@ def process_cost(sample, key, cfg, role):
     return secs / (sample["value"] / 8 * (cfg["seconds"] + cfg["warmup"]))
 
 
+def run_header(results, runs):
+    """The lines that open a part: the command, date, machine, tree, `runs` (the part's
+    own sentence on repetitions) and the load average at the start and end."""
+    mach = results["machine"]
+    L = [f"- **Command:** `{results['command']}`"]
+    dur = results.get("duration_s", 0)
+    L.append(f"- **Date:** {results['date']} (the run took {dur // 60} min {dur % 60} s)"
+             + (f" — **interrupted** ({results['interrupted']}): partial results" if results.get("interrupted") else ""))
+    L.append(f"- **Machine:** {mach['nproc']} × {mach['cpu']}, {mach['memory_gib']} GiB; host kernel "
+             f"{mach['kernel']}; {mach['qemu']}, TCG (no KVM)")
+    L.append(f"- **Tree:** {mach['branch']} at {mach['commit']} ({mach.get('vmgate_elf', 'build/vmgate.elf')})")
+    L.append(f"- **Runs:** {runs}")
+    ls, le = results["load_start"], results.get("load_end", results["load_start"])
+    L.append(f"- **Load average** (1/5/15 min): at start {ls[0]:.2f} / {ls[1]:.2f} / {ls[2]:.2f}, "
+             f"at end {le[0]:.2f} / {le[1]:.2f} / {le[2]:.2f}")
+    L.append("")
+    return L
+
+
 def render_throughput(results, measures, paths_meta):
     """The throughput part: the paths to the namespace and their tables."""
     cfg = results["config"]

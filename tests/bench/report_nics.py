@@ -3,7 +3,7 @@ with the same QEMU NIC model on every NIC of the path, model by model, from one 
 results (bench.py; report.py puts the part in place). The issue's goals are checked
 from the same figures: vmgate ahead of the Linux router on every model, 64-byte UDP
 without loss on virtio, and the device notifications per forwarded frame."""
-from report import cell, median, median_sample, table, values
+from report import run_header, cell, median, median_sample, table, values
 from topologies import NIC_MODELS
 
 COLUMNS = ["tcp_up", "tcp_down", "udp64"]
@@ -81,21 +81,10 @@ def goals(paths):
 
 def render_nics(results, measures):
     cfg = results["config"]
-    mach = results["machine"]
     paths = results["paths"]
     L = ["## Per NIC model", ""]
-    L.append(f"- **Command:** `{results['command']}`")
-    dur = results.get("duration_s", 0)
-    L.append(f"- **Date:** {results['date']} (the run took {dur // 60} min {dur % 60} s)"
-             + (f" — **interrupted** ({results['interrupted']}): partial results" if results.get("interrupted") else ""))
-    L.append(f"- **Machine:** {mach['nproc']} × {mach['cpu']}, {mach['memory_gib']} GiB; host kernel "
-             f"{mach['kernel']}; {mach['qemu']}, TCG (no KVM)")
-    L.append(f"- **Tree:** {mach['branch']} at {mach['commit']} ({mach.get('vmgate_elf', 'build/vmgate.elf')})")
-    L.append(f"- **Runs:** {cfg['repeat']} × {cfg['seconds']} s per measurement" + ("; quick run" if cfg["quick"] else ""))
-    ls, le = results["load_start"], results.get("load_end", results["load_start"])
-    L.append(f"- **Load average** (1/5/15 min): at start {ls[0]:.2f} / {ls[1]:.2f} / {ls[2]:.2f}, "
-             f"at end {le[0]:.2f} / {le[1]:.2f} / {le[2]:.2f}")
-    L.append("")
+    L += run_header(results, f"{cfg['repeat']} × {cfg['seconds']} s per measurement"
+                    + ("; quick run" if cfg["quick"] else ""))
     gl = goals(paths)
     if gl:
         L.append("### Goals (issue 16)")
