@@ -324,6 +324,13 @@ static bool takes_as_is(const struct nic *n, const struct nic_frame *f)
     return !(o->gso_type & OFFLOAD_GSO_ECN) || (n->caps & NIC_CAP_TX_ECN);
 }
 
+/* A small whole frame goes by copy (NIC_COPYBREAK), its partial checksum passed on
+ * when n completes checksums; the caller knows n takes the frame as it is. */
+static bool copy_is_cheaper(const struct nic *n, const struct nic_frame *f)
+{
+    return f->off.gso_type == OFFLOAD_GSO_NONE && !f->n_more && f->len <= NIC_COPYBREAK;
+}
+
 /* Sends a frame of several buffers by copy, its buffers as the segments. */
 static void transmit_spread(struct nic *n, struct nic_frame *f)
 {
@@ -341,7 +348,7 @@ enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f)
         n->stats.tx_dropped++;
         return NIC_RX_DONE;
     }
-    if (takes_as_is(n, f)) {
+    if (takes_as_is(n, f) && !copy_is_cheaper(n, f)) {
         /* The buffer is ours to change now: give the TCP checksum the form this
          * device's TSO wants. */
         if (f->off.gso_type != OFFLOAD_GSO_NONE && (n->caps & NIC_CAP_TX_TSO_PHDR_NOLEN) &&
@@ -359,6 +366,12 @@ enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f)
     }
     if (f->n_more) {
         transmit_spread(n, f);
+        return NIC_RX_DONE;
+    }
+    if (copy_is_cheaper(n, f) && (!(f->off.flags & OFFLOAD_NEEDS_CSUM) || (n->caps & NIC_CAP_TX_CSUM))) {
+        struct nic_seg s = {f->data, f->len};
+        struct nic_tx t = {&s, 1, f->len, (f->off.flags & OFFLOAD_NEEDS_CSUM) ? &f->off : NULL};
+        nic_transmit(n, &t);
         return NIC_RX_DONE;
     }
     if (finish_in_software(n, f, transmit_segment, n))

@@ -71,7 +71,9 @@ struct nic_frame {
     struct nic_rxfrag more[NIC_RX_FRAGS_MAX];
     struct offload off;               /* partial checksum / GSO facts; checked by
                                          nic_receive() before anyone reads them */
-    struct nic *owner;                /* the NIC whose receive buffer this is */
+    struct nic *owner;                /* the NIC whose receive buffer this is; NULL:
+                                         not to be lent (the driver has no buffer to
+                                         put in its place), only copied */
     void *buf;                        /* the first buffer, as the owner knows it */
     uint8_t pbuf_flags;               /* set on every pbuf lwIP gets of this frame:
                                          what has been decided about it already
@@ -198,6 +200,12 @@ struct nic_ops {
      * how many. Optional. */
     unsigned (*hw_counters)(struct nic *n, struct nic_hw_counter *out, unsigned max);
 };
+
+/* Frames up to this long are forwarded by copy even where they could be lent: a
+ * copy of a small frame costs less than the receive buffer it would hold, and a
+ * flood of small frames lent to a slow transmit ring would leave the receive ring
+ * without buffers (frames lost in the host's queue before vmgate sees them). */
+#define NIC_COPYBREAK 256
 
 /* Transmissions pending longer than this without any completing: ops->tx_timeout. */
 #define NIC_TX_TIMEOUT_MS 2000

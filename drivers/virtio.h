@@ -18,6 +18,7 @@
 #define VIRTIO_STATUS_FAILED       0x80
 
 /* Transport feature bits (6). */
+#define VIRTIO_RING_F_EVENT_IDX    29   /* used_event / avail_event (2.6.7, 2.6.10) */
 #define VIRTIO_F_VERSION_1         32
 
 /* ISR status bits (4.1.4.5). */
@@ -67,6 +68,9 @@ struct virtq {
     uint16_t num_free;
     uint16_t last_used;               /* next used entry to consume */
     uint16_t added;                   /* buffers made available since the last kick */
+    bool event_idx;                   /* VIRTIO_RING_F_EVENT_IDX negotiated */
+    uint16_t kicked_idx;              /* avail idx the device was last told about */
+    uint64_t kicks, kicks_saved;      /* notifications sent, and not needed */
     volatile uint16_t *notify;        /* modern: this queue's notify address */
     void **cookie;                    /* per head descriptor: what the caller attached */
 };
@@ -120,6 +124,12 @@ int virtq_add_chain(struct virtq *q, const struct virtq_seg *segs, unsigned n, v
 /* Notifies the device of buffers added since the last kick, unless it asked not
  * to be notified. */
 void virtq_kick(struct virtq *q);
+/* Interrupts from this queue: wanted when the next buffer is used (a receive queue
+ * that wakes the idle loop), or not at all (a transmit queue reclaimed by polling).
+ * With EVENT_IDX they are asked for by index (used_event), else by the ring's flag;
+ * virtq_irq_off must be repeated after consuming, since an index goes stale. */
+void virtq_irq_next(struct virtq *q);
+void virtq_irq_off(struct virtq *q);
 /* The next used buffer's cookie and written length; NULL when none. Frees its
  * descriptors. */
 void *virtq_get_used(struct virtq *q, uint32_t *len);

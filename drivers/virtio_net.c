@@ -10,8 +10,9 @@
  * without a copy (nic_forward_frame lends it; rx_recycle gives it back). Frames by
  * copy (from lwIP) are copied into per-slot transmit buffers.
  *
- * State: the device is negotiated and its buffers allocated at probe (the memory
- * plan is made at boot); receive buffers are offered to it when the NIC is opened.
+ * State: the device is negotiated at probe; its receive buffers are made, within
+ * the NIC's share of the memory plan (kernel/budget.h), and offered to it when the
+ * NIC is opened, by when the MTU is known.
  * A virtio device cannot stop receiving short of a reset, so the NIC has no close.
  *
  * The interrupt handler only reads (and so clears) the ISR status; the main loop
@@ -34,11 +35,15 @@
 #define VNET_HEADROOM   NIC_RX_HEADROOM
 #define VNET_SMALL_BUF  2048                   /* header + 1514 + VLAN tag, rounded */
 #define VNET_BIG_BUF    (17 * 4096)            /* >= HEADROOM + 65562 */
-#define VNET_BIG_COUNT  128                    /* big buffers posted, at most: 8.5 MiB */
+#define VNET_JUMBO_BUF  (3 * 4096)             /* >= HEADROOM + 12 + 9000 + 14 + 4 */
+#define VNET_BIG_COUNT  256                    /* big buffers posted, at most: 17 MiB, a
+                                                  whole ring of QEMU's default 256 */
 #define VNET_BIG_MIN    8                      /* fewer: small buffers, no GSO received */
 #define VNET_SMALL_MIN  16
 #define VNET_RING_BYTES (32 << 10)             /* both rings with their cookies, 256 slots */
 #define VNET_TX_COPY    2048
+#define VNET_TX_SLOTS_MAX 5                    /* a frame by copy: 12 + 9018 bytes */
+#define VNET_JUMBO_MTU  9000
 #define VNET_KICK_BATCH 32                     /* notify at least this often in a burst */
 
 struct vnet_rxbuf {
@@ -48,6 +53,7 @@ struct vnet_rxbuf {
 struct vnet_txslot {
     uint8_t *copy;                             /* this slot's buffer for copied frames */
     bool lent;                                 /* in use for a lent frame (below) */
+    struct vnet_txslot *more;                  /* further slots of a jumbo frame's copy */
     struct nic_frame frame;
 };
 
@@ -63,12 +69,14 @@ struct vnet {
     struct vnet_txslot *tx_free[VNET_QUEUE_MAX];
     unsigned n_tx_free;
     volatile uint8_t isr_bits;                 /* set by the interrupt handler */
+    uint64_t irqs;
 };
 
 static void vnet_irq(int irq, void *arg)
 {
     struct vnet *v = arg;
     v->isr_bits |= virtio_isr(&v->vd);
+    v->irqs++;
 }
 
 static bool vnet_link(struct vnet *v)
@@ -111,6 +119,17 @@ static void write_tx_header(const struct vnet *v, uint8_t *hdr, const struct off
     memcpy(hdr, &h, v->hdr_len);
 }
 
+/* Gives a slot back, with the further slots of a jumbo frame's copy. */
+static void free_slot(struct vnet *v, struct vnet_txslot *s)
+{
+    while (s) {
+        struct vnet_txslot *next = s->more;
+        s->more = NULL;
+        v->tx_free[v->n_tx_free++] = s;
+        s = next;
+    }
+}
+
 /* Takes back the slots of finished transmissions; lent buffers go home. */
 static void reclaim_tx(struct vnet *v)
 {
@@ -122,11 +141,12 @@ static void reclaim_tx(struct vnet *v)
             done->lent = false;
             nic_frame_release(&done->frame);
         }
-        v->tx_free[v->n_tx_free++] = done;
+        free_slot(v, done);
         k++;
     }
     if (k)
         nic_tx_done(&v->nic, k);
+    virtq_irq_off(&v->txq);                    /* the index moved: ask again for none */
 }
 
 static struct vnet_txslot *take_slot(struct vnet *v)
@@ -136,22 +156,54 @@ static struct vnet_txslot *take_slot(struct vnet *v)
     return v->n_tx_free ? v->tx_free[--v->n_tx_free] : NULL;
 }
 
+/* A frame by copy: its header and bytes in this slot's buffer, and a jumbo frame
+ * on in further slots' buffers, one descriptor each (one chain). */
 static int vnet_transmit(struct nic *n, const struct nic_tx *t)
 {
     struct vnet *v = n->priv;
-    if (t->len > VNET_TX_COPY - v->hdr_len)
+    uint32_t total = v->hdr_len + t->len;
+    unsigned n_slots = (total + VNET_TX_COPY - 1) / VNET_TX_COPY;
+    if (n_slots > VNET_TX_SLOTS_MAX)
         return -EMSGSIZE;
-    struct vnet_txslot *s = take_slot(v);
-    if (!s)
-        return -ENOBUFS;
-    write_tx_header(v, s->copy, t->off);
-    uint8_t *at = s->copy + v->hdr_len;
-    for (unsigned i = 0; i < t->n_seg; i++) {
-        memcpy(at, t->seg[i].data, t->seg[i].len);
-        at += t->seg[i].len;
+    struct virtq_seg segs[VNET_TX_SLOTS_MAX];
+    struct vnet_txslot *head = NULL, **tail = &head;
+    for (unsigned i = 0; i < n_slots; i++) {
+        struct vnet_txslot *s = take_slot(v);
+        if (!s) {
+            free_slot(v, head);
+            return -ENOBUFS;
+        }
+        *tail = s;
+        tail = &s->more;
+        segs[i] = (struct virtq_seg){(uint64_t)s->copy,
+                                     i + 1 < n_slots ? VNET_TX_COPY : total - i * VNET_TX_COPY, false};
     }
-    if (virtq_add_buf(&v->txq, (uint64_t)s->copy, v->hdr_len + t->len, false, s)) {
-        v->tx_free[v->n_tx_free++] = s;
+    write_tx_header(v, head->copy, t->off);
+    /* Copies the segments into the slots' buffers, across their ends. */
+    struct vnet_txslot *s = head;
+    uint32_t room = VNET_TX_COPY - v->hdr_len;
+    uint8_t *at = head->copy + v->hdr_len;
+    for (unsigned i = 0; i < t->n_seg; i++) {
+        const uint8_t *from = t->seg[i].data;
+        uint32_t left = t->seg[i].len;
+        while (left) {
+            if (!room) {
+                s = s->more;
+                at = s->copy;
+                room = VNET_TX_COPY;
+            }
+            uint32_t k = left < room ? left : room;
+            memcpy(at, from, k);
+            at += k;
+            from += k;
+            left -= k;
+            room -= k;
+        }
+    }
+    int rc = n_slots == 1 ? virtq_add_buf(&v->txq, segs[0].addr, segs[0].len, false, head)
+                          : virtq_add_chain(&v->txq, segs, n_slots, head);
+    if (rc) {
+        free_slot(v, head);
         return -ENOBUFS;
     }
     if (v->txq.added >= VNET_KICK_BATCH)
@@ -229,6 +281,7 @@ static int vnet_poll(struct nic *n, int budget)
         if (nic_receive(n, &f) == NIC_RX_DONE)
             vnet_post_rx(v, b);
     }
+    virtq_irq_next(&v->rxq);                   /* wake the idle loop for the next frame */
     return got;
 }
 
@@ -239,17 +292,40 @@ static void vnet_flush(struct nic *n)
     virtq_kick(&v->rxq);
 }
 
-/* Offers every receive buffer to the device: from now on it delivers frames. */
+static int vnet_fill_rx(struct vnet *v);
+
+/* Makes the receive buffers and offers them to the device: from now on it delivers
+ * frames. */
 static int vnet_open(struct nic *n)
 {
     struct vnet *v = n->priv;
+    int rc = v->rxbufs ? 0 : vnet_fill_rx(v);
+    if (rc)
+        return rc;
     for (unsigned i = 0; i < v->n_rx; i++)
         vnet_post_rx(v, &v->rxbufs[i]);
     virtq_kick(&v->rxq);
     return 0;
 }
 
+/* Notifications are what the hypervisor charges for: how many were sent and how
+ * many the device said it did not need. */
+static unsigned vnet_hw_counters(struct nic *n, struct nic_hw_counter *out, unsigned max)
+{
+    struct vnet *v = n->priv;
+    const struct nic_hw_counter all[] = {
+        {"tx-kicks", v->txq.kicks}, {"tx-kicks-saved", v->txq.kicks_saved},
+        {"rx-kicks", v->rxq.kicks}, {"rx-kicks-saved", v->rxq.kicks_saved},
+        {"interrupts", v->irqs},
+    };
+    unsigned k = 0;
+    for (; k < max && k < sizeof all / sizeof all[0]; k++)
+        out[k] = all[k];
+    return k;
+}
+
 static const struct nic_ops vnet_ops = {
+    .hw_counters = vnet_hw_counters,
     .open = vnet_open,
     .transmit = vnet_transmit,
     .poll = vnet_poll,
@@ -272,24 +348,36 @@ static unsigned vnet_rx_count(unsigned tx_slots, uint32_t buf_size, unsigned rin
 {
     bool big = buf_size == VNET_BIG_BUF;
     unsigned max = big && ring > VNET_BIG_COUNT ? VNET_BIG_COUNT : ring;
+    /* Fewer than the minimum of its kind is no ring at all (0). */
     return budget_buffers(budget_nic_bytes(), vnet_fixed_bytes(tx_slots),
                           buf_size + sizeof(struct vnet_rxbuf), big ? VNET_BIG_MIN : VNET_SMALL_MIN, max);
 }
 
-/* Receive buffers: big ones when the device may hand us GSO frames, as many as
- * the NIC's share of memory pays for. Each is page-aligned and contiguous (the
- * device writes it as one descriptor). Offered to the device by vnet_open. */
+/* The receive buffers' size: big ones when the device may hand us GSO frames (they
+ * hold jumbo frames too), 12 KiB ones for an MTU above 1500 without GSO (a socket
+ * netdev has no offloads), else 2 KiB. */
+static uint32_t vnet_rx_buf_size(const struct vnet *v)
+{
+    if (has(v, VIRTIO_NET_F_GUEST_TSO4))
+        return VNET_BIG_BUF;
+    return v->nic.mtu > 1500 ? VNET_JUMBO_BUF : VNET_SMALL_BUF;
+}
+
+/* Receive buffers, as many as the NIC's share of memory pays for, made when the NIC
+ * opens (the MTU is known by then). Each is page-aligned and contiguous (the device
+ * writes it as one descriptor). */
 static int vnet_fill_rx(struct vnet *v)
 {
-    bool big = has(v, VIRTIO_NET_F_GUEST_TSO4);
-    v->rx_buf_size = big ? VNET_BIG_BUF : VNET_SMALL_BUF;
+    v->rx_buf_size = vnet_rx_buf_size(v);
+    bool big = v->rx_buf_size == VNET_BIG_BUF;
     v->n_rx = vnet_rx_count(v->txq.size, v->rx_buf_size, v->rxq.size);
     if (!v->n_rx)
         return -ENOMEM;
     v->rxbufs = calloc(v->n_rx, sizeof *v->rxbufs);
     if (!v->rxbufs)
         return -ENOMEM;
-    unsigned per_alloc = big ? 1 : 64;         /* small buffers: 64 to a 128 KiB run */
+    /* Small buffers: 64 to a 128 KiB run; jumbo ones 8 to a 96 KiB run. */
+    unsigned per_alloc = big ? 1 : v->rx_buf_size == VNET_JUMBO_BUF ? 8 : 64;
     for (unsigned i = 0; i < v->n_rx; i += per_alloc) {
         unsigned k = v->n_rx - i < per_alloc ? v->n_rx - i : per_alloc;
         uint8_t *mem = page_alloc((k * v->rx_buf_size + PAGE_SIZE - 1) / PAGE_SIZE);
@@ -349,9 +437,26 @@ static uint32_t vnet_caps(const struct vnet *v)
     return caps;
 }
 
+/* Jumbo frames need big or jumbo receive buffers (a 2 KiB one holds 1514 bytes),
+ * where memory pays for a ring of them; frames by copy span several transmit slots. A device that states its largest
+ * MTU (VIRTIO_NET_F_MTU: QEMU's host_mtu) is taken at its word. */
+static uint16_t vnet_max_mtu(struct vnet *v)
+{
+    bool jumbo = has(v, VIRTIO_NET_F_GUEST_TSO4) ||
+                 vnet_rx_count(v->txq.size, VNET_JUMBO_BUF, v->rxq.size) != 0;
+    uint16_t max = jumbo ? VNET_JUMBO_MTU : 1500;
+    if (has(v, VIRTIO_NET_F_MTU)) {
+        uint16_t dev = virtio_cfg_read16(&v->vd, VIRTIO_NET_CFG_MTU);
+        if (dev >= 68 && dev < max)
+            max = dev;
+    }
+    return max;
+}
+
 static uint64_t vnet_wanted_features(uint64_t offered)
 {
-    uint64_t want = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS);
+    uint64_t want = (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
+                    (1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_NET_F_MTU);
     if (offered & (1ULL << VIRTIO_NET_F_CSUM)) {
         want |= 1ULL << VIRTIO_NET_F_CSUM;
         want |= (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_ECN);
@@ -392,17 +497,12 @@ static int vnet_probe(struct pci_dev *pd, const struct pci_id *id)
         goto err_fail;
     /* Finished transmissions are reclaimed while polling, and when the ring fills:
      * no interrupt is worth a wake-up for them. */
-    v->txq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
-    rc = vnet_fill_rx(v);
-    if (rc)
-        goto err_fail;
+    virtq_irq_off(&v->txq);
 
     vnet_read_mac(v, pd);
     v->nic.model = v->vd.modern ? "virtio-net (modern)" : "virtio-net (legacy)";
     v->nic.mtu = 1500;
-    /* Receive buffers without GSO, and the transmit copies, hold a 1514-byte frame;
-     * jumbo frames need bigger ones. */
-    v->nic.max_mtu = 1500;
+    v->nic.max_mtu = vnet_max_mtu(v);
     v->nic.caps = vnet_caps(v);
     v->nic.ops = &vnet_ops;
     v->nic.priv = v;

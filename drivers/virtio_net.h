@@ -7,6 +7,7 @@
 
 #define VIRTIO_NET_F_CSUM        0    /* device completes checksums we leave partial */
 #define VIRTIO_NET_F_GUEST_CSUM  1    /* we accept packets with partial checksums */
+#define VIRTIO_NET_F_MTU         3    /* config has the largest MTU the device takes */
 #define VIRTIO_NET_F_MAC         5    /* config has the MAC address */
 #define VIRTIO_NET_F_GUEST_TSO4  7    /* we accept TCP/IPv4 GSO frames */
 #define VIRTIO_NET_F_GUEST_ECN   9    /* ... with the ECN flag */
@@ -17,6 +18,7 @@
 /* Device configuration offsets. */
 #define VIRTIO_NET_CFG_MAC       0
 #define VIRTIO_NET_CFG_STATUS    6
+#define VIRTIO_NET_CFG_MTU       10   /* after max_virtqueue_pairs (5.1.4) */
 #define VIRTIO_NET_S_LINK_UP     1
 
 #define VIRTIO_NET_Q_RX 0

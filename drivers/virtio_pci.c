@@ -215,6 +215,7 @@ int virtq_init(struct virtio_dev *vd, struct virtq *q, uint16_t index, uint16_t 
         q->desc[i].next = (uint16_t)(i + 1);
     q->free_head = 0;
     q->num_free = n;
+    q->event_idx = (vd->features >> VIRTIO_RING_F_EVENT_IDX) & 1;
 
     if (vd->modern) {
         mmio_write16(vd->common + VC_Q_SIZE, n);
@@ -263,17 +264,56 @@ uint16_t virtio_cfg_read16(struct virtio_dev *vd, unsigned off)
     return vd->modern ? mmio_read16(vd->devcfg + off) : inw(vd->io + VL_DEVCFG + off);
 }
 
+/* The device's avail_event, after the used ring's entries (2.6.8). */
+static uint16_t avail_event(const struct virtq *q)
+{
+    return *(volatile const uint16_t *)&q->used->ring[q->size];
+}
+
+/* A notification costs a trip into the hypervisor, so it is sent only when the
+ * device asked for one: with EVENT_IDX when the new buffers cross the index it
+ * named (2.6.10.1: the same test as vring_need_event), else unless it set
+ * NO_NOTIFY while it is busy with the queue anyway. */
 void virtq_kick(struct virtq *q)
 {
     if (!q->added)
         return;
     q->added = 0;
-    /* The device must see the new avail index before we read its flags. */
+    /* The device must see the new avail index before we read what it asked for. */
     mb();
-    if (q->used->flags & VRING_USED_F_NO_NOTIFY)
+    uint16_t now = q->avail->idx, before = q->kicked_idx;
+    q->kicked_idx = now;
+    bool wanted = q->event_idx ? (uint16_t)(now - avail_event(q) - 1) < (uint16_t)(now - before)
+                               : !(q->used->flags & VRING_USED_F_NO_NOTIFY);
+    if (!wanted) {
+        q->kicks_saved++;
         return;
+    }
+    q->kicks++;
     if (q->vd->modern)
         mmio_write16(q->notify, q->index);
     else
         outw(q->vd->io + VL_QUEUE_NOTIFY, q->index);
+}
+
+static void set_used_event(struct virtq *q, uint16_t idx)
+{
+    q->avail->ring[q->size] = idx;
+    mb();                               /* before the caller looks at the used ring again */
+}
+
+void virtq_irq_next(struct virtq *q)
+{
+    if (q->event_idx)
+        set_used_event(q, q->last_used);
+    else
+        q->avail->flags = 0;
+}
+
+void virtq_irq_off(struct virtq *q)
+{
+    if (q->event_idx)
+        set_used_event(q, (uint16_t)(q->last_used - 1));   /* behind: never crossed */
+    else
+        q->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 }

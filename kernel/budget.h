@@ -14,7 +14,7 @@
  *           free for the heap, which grows on demand (mem.c).
  *
  * A NIC's share is an upper bound: a driver takes what it can use (virtio-net:
- * at most 128 GSO buffers, or one 2 KiB buffer per ring slot) and leaves the rest.
+ * at most 256 GSO buffers, or one 2 KiB buffer per ring slot) and leaves the rest.
  *
  * budget.c is the arithmetic and the plan in force (host-tested); budget_boot.c
  * plans for this machine and reports on the console. */

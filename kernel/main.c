@@ -8,6 +8,7 @@
 #include "irq.h"
 #include "io.h"
 #include "pci.h"
+#include "../drivers/nic.h"
 #include "random.h"
 #include "loop.h"
 #include "../lwip-port/bootfiles.h"
@@ -36,6 +37,10 @@ void kernel_main(struct boot_info *bi)
     bootfiles_init(bi);
     loop_init(bi);
     budget_report();
+    if (nic_count() == 0)
+        kprintf("vmgate: WARNING: no NIC to serve on (%u network controller(s) found, none with a "
+                "driver): give the VM a NIC that vmgate drives (README, NICs)\n",
+                pci_count_class(PCI_CLASS_NETWORK));
     kprintf("vmgate: ready\n");
     loop_run();
 }

@@ -202,6 +202,7 @@ void pci_probe_drivers(void)
 {
     for (int i = 0; i < n_devs; i++) {
         struct pci_dev *pd = &devs[i];
+        bool taken = false;
         for (const struct pci_driver *const *d = __pci_drivers_start; d < __pci_drivers_end; d++) {
             const struct pci_id *id;
             for (id = (*d)->ids; id->vendor; id++)
@@ -210,10 +211,17 @@ void pci_probe_drivers(void)
             if (!id->vendor)
                 continue;
             int rc = (*d)->probe(pd, id);
-            if (rc == 0)
+            if (rc == 0) {
+                taken = true;
                 break;
+            }
             kprintf("pci %02x:%02x.%x: %s probe failed (%d)\n", pd->bus, pd->dev, pd->fn, (*d)->name, rc);
         }
+        /* A NIC the user gave vmgate and that nothing drives must be named, or a
+         * machine with only such NICs would come up serving nothing without a word. */
+        if (!taken && pd->class == PCI_CLASS_NETWORK)
+            kprintf("pci %02x:%02x.%x: network controller %04x:%04x (rev %02x) has no driver in this "
+                    "build: not used\n", pd->bus, pd->dev, pd->fn, pd->vendor, pd->device, pd->revision);
     }
 }
 

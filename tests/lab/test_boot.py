@@ -114,8 +114,10 @@ def test_static_wan_from_initrd_file_and_command_line(lab):
 @lab.requires("build")
 def test_cable_pulled_and_plugged(lab):
     """The hypervisor pulls vmgate's WAN cable: vmgate sees the link go down and stops
-    answering; plugged back, the link comes up and it answers again."""
+    answering; plugged back, the link comes up, its DHCP client confirms its lease at
+    once (it may have moved to another network meanwhile) and it answers again."""
     ns = wan_namespace(lab)
+    dnsmasq_log = lab.logpath("dnsmasq.log")
     gw = Vmgate(lab, ns, config="")
     wan_nic = gw.nic_tap("tap0")
     gw.start()
@@ -125,10 +127,32 @@ def test_cable_pulled_and_plugged(lab):
     gw.wait_for(r"^nic0: link down$")
     r = ns.run(["ping", "-c", "2", "-W", "1", wan], check=False, timeout=20)
     assert r.returncode != 0, "vmgate answered with its cable pulled"
+
+    def requests():
+        with open(dnsmasq_log, errors="replace") as f:
+            return f.read().count("DHCPREQUEST")
+    before = requests()
     gw.set_link(wan_nic, True)
     gw.wait_for(r"^nic0: link up$")
+    labmod.wait_until(lambda: requests() > before, 15, what="a DHCPREQUEST after the link came back")
     ping_from(ns, wan, count=2)
     assert "link changes 2" in gw.cmd("ifconfig")
+
+
+@lab.timeout(60)
+@lab.requires("build")
+def test_nic_without_a_driver_is_named(lab):
+    """A NIC vmgate has no driver for (QEMU's rtl8139) is named with its PCI id, and
+    a machine whose only NIC is such a one says so instead of coming up silent."""
+    gw = Vmgate(lab, None, config="")
+    a, b = lab.free_port(), lab.free_port()
+    gw.vm.nic_dgram(a, b, model="rtl8139")
+    gw.vm.start()
+    gw.wait_for(r"^pci 00:0[0-9a-f]\.0: network controller 10ec:8139 \(rev [0-9a-f]{2}\) has no "
+                r"driver in this build: not used$", 60)
+    gw.wait_for(r"^vmgate: WARNING: no NIC to serve on \(1 network controller\(s\) found, none "
+                r"with a driver\)", 30)
+    gw.wait_for(r"^vmgate: ready$", 30)
 
 
 @lab.timeout(60)

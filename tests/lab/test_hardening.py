@@ -17,11 +17,10 @@ import time
 import lab
 import lab as labmod
 import rawframe as rf
+from sniffer import RAWFRAME, Sniffer, send
 from natlab import NatLab, OUT_ADDR
 from vmgate import Vmgate
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-RAWFRAME = os.path.join(HERE, "rawframe.py")
 GUEST_MAC = "52:54:00:12:34:56"
 GUEST = "10.0.2.15"
 
@@ -36,31 +35,6 @@ def offload_facts(gw, nic="nic1"):
     block = out.split(f"{nic}: ", 1)[1].split("\nnic", 1)[0]
     m = re.search(r"offload facts received:(.*)", block)
     return {k: int(v) for k, v in re.findall(r"([\w-]+) (\d+)", m.group(1))} if m else {}
-
-
-class Sniffer:
-    """rawframe.py sniff on an interface of ns, in the background."""
-
-    def __init__(self, lab_, ns, iface, seconds, name):
-        self.log = lab_.logpath(f"{name}.log")
-        ns.spawn(name, ["python3", RAWFRAME, "sniff", iface, str(seconds)])
-        labmod.wait_until(lambda: os.path.exists(self.log) and "ready" in open(self.log).read(), 10,
-                       what=f"{name} to start")
-
-    def frames(self):
-        out = []
-        for line in open(self.log).read().splitlines()[1:]:
-            parts = line.split()
-            if len(parts) == 2:
-                out.append((bytes.fromhex(parts[0]), parts[1] == "1"))
-        return out
-
-
-def send(ns, iface, frame, vnet=None):
-    argv = ["python3", RAWFRAME, "send", iface, frame.hex()]
-    if vnet is not None:
-        argv.append(vnet.hex())
-    ns.run(argv)
 
 
 @lab.timeout(120)

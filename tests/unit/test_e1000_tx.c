@@ -240,7 +240,7 @@ TEST(e1000_tx_checksum_offload_keeps_the_context_while_it_does_not_change)
     struct nic_frame fr = lent_frame(f, len);
     fr.off = gso;
     CHECK_EQ_INT(nic_forward_frame(&r->e.nic, &fr), NIC_RX_LENT);
-    len = tcp_frame(bufmem[0] + NIC_RX_HEADROOM, 100, 0x10, true);
+    len = tcp_frame(bufmem[0] + NIC_RX_HEADROOM, 300, 0x10, true);   /* past NIC_COPYBREAK */
     fr = lent_frame(bufmem[0] + NIC_RX_HEADROOM, len);
     fr.off = partial;
     CHECK_EQ_INT(nic_forward_frame(&r->e.nic, &fr), NIC_RX_LENT);
@@ -285,7 +285,9 @@ TEST(e1000_tx_short_lent_frame_goes_as_a_padded_copy)
     uint8_t *f = bufmem[0] + NIC_RX_HEADROOM;
     rig_frame(f, 42, rig_mac, 1);
     struct nic_frame fr = lent_frame(f, 42);
-    CHECK_EQ_INT(nic_forward_frame(&r->e.nic, &fr), NIC_RX_LENT);
+    /* The core copies frames this small itself (NIC_COPYBREAK); the driver's own
+     * guard is for any caller that lends one anyway. */
+    CHECK_EQ_INT(r->e.nic.ops->transmit_frame(&r->e.nic, &fr), 0);
     CHECK_EQ_INT(recycled, 1);                           /* copied, home at once */
     rig_pass(r);
     REQUIRE_EQ_INT(r->m.n_wire, 1);

@@ -55,7 +55,7 @@ TEST(glue_offload_partial_checksum_forwarded_partial_and_translated)
 {
     gf_setup(TSO_CAPS, TSO_CAPS, true);
     struct offload o;
-    size_t len = partial_tcp(100, 1, &o);
+    size_t len = partial_tcp(1000, 1, &o);
 
     CHECK_EQ_INT(gf_receive(&gf_lan, GF_MAC_GUEST, pkt, len, &o), NIC_RX_LENT);
     REQUIRE_EQ_INT(gf_wan.n_sent, 1);
@@ -72,6 +72,26 @@ TEST(glue_offload_partial_checksum_forwarded_partial_and_translated)
     REQUIRE_EQ_INT(offload_csum_complete(done, s->len, &s->off), 0);
     CHECK_EQ_INT(tcp_sum_check(done + 14), 0);
     CHECK_EQ_INT(gf_lan.recycled, 1);
+    gf_teardown();
+}
+
+/* A small frame goes by copy (NIC_COPYBREAK): its buffer is back at once, and its
+ * checksum still partial for a WAN device that completes checksums. */
+TEST(glue_offload_small_frame_forwarded_by_copy_still_partial)
+{
+    gf_setup(TSO_CAPS, TSO_CAPS, true);
+    struct offload o;
+    size_t len = partial_tcp(100, 1, &o);
+    CHECK_EQ_INT(gf_receive(&gf_lan, GF_MAC_GUEST, pkt, len, &o), NIC_RX_DONE);
+    REQUIRE_EQ_INT(gf_wan.n_sent, 1);
+    const struct gf_sent *s = &gf_wan.sent[0];
+    CHECK(!s->lent);
+    CHECK(s->off.flags & OFFLOAD_NEEDS_CSUM);
+    CHECK_EQ_INT(get_be32(gf_ip(s) + 12), GF_WAN_ADDR);
+    uint8_t done[2048];
+    memcpy(done, s->b, s->len);
+    REQUIRE_EQ_INT(offload_csum_complete(done, s->len, &s->off), 0);
+    CHECK_EQ_INT(tcp_sum_check(done + 14), 0);
     gf_teardown();
 }
 

@@ -263,18 +263,34 @@ TEST(nic_forward_lends_only_with_the_headroom_the_target_needs)
     fb.nic.tx_headroom = 12;
     nic_attach(&fa.nic, up_rx, NULL, NULL);
     nic_attach(&fb.nic, up_rx, NULL, NULL);
-    fill(rxmem[0] + 16, 200, 3);
-    struct nic_frame f = frame_of(&fa.nic, rxmem[0] + 16, 200, 8);
+    fill(rxmem[0] + 16, 600, 3);
+    struct nic_frame f = frame_of(&fa.nic, rxmem[0] + 16, 600, 8);
     CHECK_EQ_INT(nic_forward_frame(&fb.nic, &f), NIC_RX_DONE);   /* 8 < 12: copied */
     CHECK_EQ_INT(fb.tx_copies, 1);
     CHECK_EQ_INT(fb.tx_lent, 0);
-    f = frame_of(&fa.nic, rxmem[0] + 16, 200, 16);
+    f = frame_of(&fa.nic, rxmem[0] + 16, 600, 16);
     CHECK_EQ_INT(nic_forward_frame(&fb.nic, &f), NIC_RX_LENT);
     CHECK_EQ_INT(fb.tx_lent, 1);
     CHECK_EQ_INT(fb.nic.stats.tx_lent, 1);
     CHECK_EQ_INT(fb.nic.tx_queued, 2);
     nic_frame_release(&f);
     CHECK_EQ_INT(fa.recycled, 1);
+    nic_test_reset();
+}
+
+TEST(nic_forward_copies_small_frames_it_could_lend)
+{
+    setup();
+    nic_attach(&fa.nic, up_rx, NULL, NULL);
+    nic_attach(&fb.nic, up_rx, NULL, NULL);
+    fill(rxmem[0] + 16, NIC_COPYBREAK, 3);
+    struct nic_frame f = frame_of(&fa.nic, rxmem[0] + 16, NIC_COPYBREAK, 16);
+    CHECK_EQ_INT(nic_forward_frame(&fb.nic, &f), NIC_RX_DONE);
+    CHECK_EQ_INT(fb.tx_copies, 1);
+    CHECK_MEM(fb.last_tx, rxmem[0] + 16, NIC_COPYBREAK);
+    f = frame_of(&fa.nic, rxmem[0] + 16, NIC_COPYBREAK + 1, 16);
+    CHECK_EQ_INT(nic_forward_frame(&fb.nic, &f), NIC_RX_LENT);
+    nic_frame_release(&f);
     nic_test_reset();
 }
 
