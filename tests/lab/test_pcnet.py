@@ -10,25 +10,11 @@ import lab
 import lab as labmod
 import rawframe as rf
 from natlab import NatLab, OUT_ADDR
+from nicinfo import all_pings_answered, events, nic_block
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RAWFRAME = os.path.join(HERE, "rawframe.py")
 PCNET = r"PCnet-PCI II \(Am79C970A\)"
-
-
-def nic_block(ifconfig, nic):
-    return ifconfig.split(f"{nic}: ", 1)[1].split("\nnic", 1)[0]
-
-
-def events(gw, nic):
-    """The driver events of one NIC in `ifconfig` (rx-oversize, tx-no-carrier, ...)."""
-    m = re.search(r"events:(.*)", nic_block(gw.cmd("ifconfig"), nic))
-    return {k: int(v) for k, v in re.findall(r"([\w-]+) (\d+)", m.group(1))} if m else {}
-
-
-def all_pings_answered(out, count):
-    m = re.search(r"(\d+) packets transmitted, (\d+) packets received", out)
-    return m and int(m.group(1)) == count and int(m.group(2)) == count
 
 
 @lab.timeout(240)
