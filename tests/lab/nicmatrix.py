@@ -8,22 +8,7 @@ import time
 
 import lab as labmod
 from natlab import NatLab, OUT_ADDR
-
-
-def nic_block(ifconfig, nic):
-    """One NIC's lines of `ifconfig`."""
-    return ifconfig.split(f"{nic}: ", 1)[1].split("\nnic", 1)[0]
-
-
-def events(gw, nic):
-    """The driver events of one NIC in `ifconfig` (rx-oversize, tx-no-carrier, ...)."""
-    m = re.search(r"events:(.*)", nic_block(gw.cmd("ifconfig"), nic))
-    return {k: int(v) for k, v in re.findall(r"([\w-]+) (\d+)", m.group(1))} if m else {}
-
-
-def all_pings_answered(out, count):
-    m = re.search(r"(\d+) packets transmitted, (\d+) packets received", out)
-    return bool(m) and int(m.group(1)) == count and int(m.group(2)) == count
+from nicinfo import all_pings_answered, nic_block
 
 
 def wan_and_lan(lab, model, config="", banner=None):

@@ -8,7 +8,8 @@ import lab
 import lab as labmod
 import rawframe as rf
 from natlab import NatLab, OUT_ADDR
-from nicmatrix import all_pings_answered, events, link_flaps, nic_block, wan_and_lan
+from nicmatrix import link_flaps, wan_and_lan
+from nicinfo import all_pings_answered, events, nic_block
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RAWFRAME = os.path.join(HERE, "rawframe.py")

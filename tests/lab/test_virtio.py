@@ -4,7 +4,8 @@ transitional device (legacy and modern, `virtio-net-pci`) and the modern-only on
 virtio signals by a configuration interrupt (VIRTIO_NET_F_STATUS), during a transfer.
 The checks every driver family shares are tests/lab/nicmatrix.py's."""
 import lab
-from nicmatrix import link_flaps, nic_block, wan_and_lan
+from nicinfo import nic_block
+from nicmatrix import link_flaps, wan_and_lan
 
 
 @lab.timeout(240)
