@@ -237,6 +237,7 @@ static void e1k_flush(struct nic *n)
     if (e->rdt_dirty) {
         e1k_wmb();
         e1k_wr(e, E1K_RDT, e->rx_tail);
+        e->rdt_writes++;
         e->rdt_dirty = false;
     }
 }

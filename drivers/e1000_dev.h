@@ -98,6 +98,9 @@ struct e1k {
     bool gone;                      /* registers read all ones: waiting to reset it */
     unsigned polls;
     struct e1k_counters counters;
+    /* Tail writes: each traps to the hypervisor (a VM exit, QEMU's MMIO handler), so
+       they are the e1000's notifications, reported beside the chip's statistics. */
+    uint64_t tdt_writes, rdt_writes;
 
     /* What probe found, for its report. */
     bool ee_by_eerd, ee_read_ok, ee_sum_ok;

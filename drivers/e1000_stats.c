@@ -81,5 +81,9 @@ unsigned e1k_hw_counters(struct nic *n, struct nic_hw_counter *out, unsigned max
     unsigned k = 0;
     for (unsigned i = 0; i < E1K_COUNTERS && k < max; i++)
         out[k++] = (struct nic_hw_counter){defs[i].name, e->counters.total[i]};
+    if (k < max)
+        out[k++] = (struct nic_hw_counter){"tdt-writes", e->tdt_writes};
+    if (k < max)
+        out[k++] = (struct nic_hw_counter){"rdt-writes", e->rdt_writes};
     return k;
 }

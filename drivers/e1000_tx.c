@@ -42,6 +42,7 @@ void e1k_tx_kick(struct e1k *e)
         return;
     e1k_wmb();
     e1k_wr(e, E1K_TDT, e->tx_next);
+    e->tdt_writes++;
     e->tx_unkicked = 0;
 }
 

@@ -157,7 +157,7 @@ struct nic_hw_counter {
     const char *name;
     uint64_t value;
 };
-#define NIC_HW_COUNTERS_MAX 16
+#define NIC_HW_COUNTERS_MAX 24
 
 struct nic_ops {
     /* Starts receiving (rings set up, receiver on). 0 or a negative errno. */

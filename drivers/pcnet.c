@@ -130,6 +130,7 @@ struct pcnet {
     struct pcnet_txring txr;
     struct pcnet_txslot tx_slot[PCNET_TX_RING];
     unsigned tx_unkicked;                       /* queued since the last TDMD */
+    uint64_t tdmd_writes;                       /* the notifications: each traps to QEMU */
 
     bool in_rx;                                 /* receive() is on the stack */
     volatile uint8_t irq_seen;                  /* set by the interrupt handler */
@@ -347,6 +348,7 @@ static void kick(struct pcnet *p)
     if (!p->tx_unkicked || !p->running)
         return;
     csr_write(p, CSR0, CSR0_TDMD | CSR0_INEA);
+    p->tdmd_writes++;
     p->tx_unkicked = 0;
 }
 
@@ -610,6 +612,7 @@ static unsigned pcnet_hw_counters(struct nic *n, struct nic_hw_counter *out, uns
     const struct nic_hw_counter all[] = {
         {"missed", p->missed},
         {"rx-collisions", p->rx_collisions},
+        {"tdmd-writes", p->tdmd_writes},
     };
     unsigned k = sizeof all / sizeof all[0] < max ? sizeof all / sizeof all[0] : max;
     memcpy(out, all, k * sizeof all[0]);
