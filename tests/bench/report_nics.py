@@ -65,10 +65,12 @@ def goals(paths):
             continue
         for m in COLUMNS:
             a, b = median(v, m), median(lx, m)
-            if a is None or b is None:
+            if a is None and b is None:
                 continue
             compared += 1
-            if a <= b:
+            if a is None:
+                behind.append(f"{model} {m} failed on vmgate")
+            elif b is not None and a <= b:
                 behind.append(f"{model} {m} {a:.2f} against {b:.2f}")
     if compared:
         out.append((f"vmgate ahead of the Linux router on every model and measurement ({compared} compared)"
