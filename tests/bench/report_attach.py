@@ -3,7 +3,7 @@ vmgate with its LAN joined to the guest by each QEMU netdev that needs no root, 
 the direct link measured in the same run, from one run's results (bench.py; report.py
 puts the part in place). It names the fastest kind, which tools/vmgate-run takes as
 its default."""
-from report import run_header, cell, cpu_text, median, median_sample, pct, ratio, table, values
+from report import run_header, cell, cpu_text, median_sample, pct, ratio, table, values
 from topologies import ATTACH_KINDS
 
 COLUMNS = ["tcp_up", "tcp_down", "udp64"]
