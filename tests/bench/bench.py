@@ -5,12 +5,13 @@ Builds each network path of TABLES in the lab (topologies.py), runs every measur
 (measures.py) on it REPEAT times, interleaved, while watching CPU use and counters
 (probes.py), and writes docs/BENCHMARKS.md (report.py) and build/bench/results.json.
 One path at a time: only its VMs run while it is measured. The report's parts
-(throughput, pxe, nics) that this run measured are rewritten; the others are kept.
+(throughput, pxe, nics, attach) that this run measured are rewritten; the others are kept.
 
 Environment:
   BENCH_QUICK=1         a smoke run: 1 repetition of 3 s, no profile
-  BENCH_ONLY=a,b        only these paths (names below, or a table name; the table
-                        nics, per NIC model, runs only when named)
+  BENCH_ONLY=a,b        only these paths (names below, or a table name; the tables
+                        nics, per NIC model, and attach, vmgate's LAN by each rootless
+                        QEMU netdev, run only when named)
   BENCH_REPEAT=N        repetitions of each measurement (default 3; quick 1)
   BENCH_SECONDS=S       seconds per measurement (default 6; quick 3)
   BENCH_WARMUP=W        TCP seconds left out at the start, iperf3 -O (default 1)
@@ -105,6 +106,12 @@ TABLES = [
           ["tcp_up", "tcp_down", "udp64"],
           "vmgate and the Linux router VM on the bridge topology with one QEMU NIC model on "
           "every NIC; only with BENCH_ONLY=nics.", part="nics", on_demand=True),
+    Table("attach", "Rootless attach: vmgate's LAN by each QEMU netdev",
+          ["attach-direct"] + [f"attach-{k}" for k, _ in topologies.ATTACH_KINDS],
+          ["tcp_up", "tcp_down", "udp64"],
+          "vmgate's path of the bridge table with its LAN joined to the guest by each QEMU netdev "
+          "that needs no root (tools/vmgate-run --attach), beside the direct link of the same run; "
+          "only with BENCH_ONLY=attach.", part="attach", on_demand=True),
 ]
 
 

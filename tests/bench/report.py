@@ -497,11 +497,12 @@ def render_throughput(results, measures, paths_meta):
 # tables (bench.py's Table.part) and kept as it was by runs that did not: so a run
 # with BENCH_ONLY=pxe rewrites the PXE part and leaves the throughput tables alone.
 # Each part sits between two markers and names its own command, date and tree.
-PARTS = ("throughput", "pxe", "nics")
+PARTS = ("throughput", "pxe", "nics", "attach")
 TITLE = "# vmgate benchmarks"
 INTRO = ("Written by `make bench` (tests/bench/, see its README.md); do not edit by hand, run it again. "
          "Each part names the run that wrote it: a run with BENCH_ONLY rewrites only the parts whose "
-         "paths it measured (throughput: the paths to the namespace; pxe: PXE boot and TFTP).")
+         "paths it measured (throughput: the paths to the namespace; pxe: PXE boot and TFTP; "
+         "nics: per NIC model; attach: vmgate's LAN by each rootless QEMU netdev).")
 
 
 def _begin(part):
@@ -551,11 +552,13 @@ def measured_parts(results):
 def render(results, measures, paths_meta, existing=None):
     """The whole document: the parts this run measured, rendered from results, and
     the others as `existing` (the report's current text, if any) has them."""
+    from report_attach import render_attach
     from report_nics import render_nics
     from report_pxe import render_pxe
     renderers = {"throughput": lambda r: render_throughput(r, measures, paths_meta),
                  "pxe": lambda r: render_pxe(r, measures),
-                 "nics": lambda r: render_nics(r, measures)}
+                 "nics": lambda r: render_nics(r, measures),
+                 "attach": lambda r: render_attach(r, measures)}
     old = split_parts(existing) if existing else {}
     now = measured_parts(results)
     L = [TITLE, "", INTRO, ""]

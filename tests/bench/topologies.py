@@ -129,22 +129,59 @@ def reach(topo, what):
         raise labmod.LabError(f"{what}: the guest cannot reach {topo.server_addr}:\n{out}\n{routes}")
 
 
+# The rootless ways to join a router VM's LAN NIC and the guest's (issue 17; the
+# attach part), as tools/vmgate-run offers them: (kind, what it is).
+ATTACH_KINDS = [
+    ("socket", "-netdev socket over TCP on loopback, a 4-byte length before each frame (listen/connect)"),
+    ("stream-tcp", "-netdev stream over TCP on loopback, the same framing (server=on/off)"),
+    ("stream-unix", "-netdev stream on a unix socket, the same framing"),
+    ("dgram-udp", "-netdev dgram over UDP on loopback, a frame per datagram, each end bound to its port"),
+    ("dgram-unix", "-netdev dgram between two unix datagram sockets, a frame per datagram"),
+    ("mcast", "-netdev socket,mcast= on a multicast group sent from 127.0.0.1, a frame per datagram "
+              "to every member (a hub; the sender's own frames come back to it too)"),
+]
+
+
 def lan_attach(lab, ns, kind, router_vm, guest, tap_router="tapl", tap_guest="tapg",
                model="virtio-net-pci"):
     """Joins a router VM's LAN NIC and the guest's NIC: "bridge" (two taps in a Linux
-    bridge in the namespace, libvirt's usual topology) or "socket" (a QEMU socket netdev
-    on the namespace's loopback: the router listens, the guest connects). model: the
-    QEMU NIC model of both ends."""
+    bridge in the namespace, libvirt's usual topology) or one of ATTACH_KINDS (QEMU
+    netdevs on the namespace's loopback or on unix sockets in the lab's run directory;
+    the router's end listens or binds first). model: the QEMU NIC model of both ends."""
+    vm = getattr(router_vm, "vm", router_vm)          # a Vmgate, or a VM itself
     if kind == "bridge":
         ns.tap(tap_router)
         ns.tap(tap_guest)
         quiet_bridge(ns, "br0", (tap_router, tap_guest))
-        router_vm.nic_tap(tap_router, model=model)
+        vm.nic_tap(tap_router, model=model)
         guest.nic_tap(tap_guest, model=model)
-    else:
+    elif kind == "socket":
         port = ns.free_port()
-        router_vm.nic_socket_listen(port, model=model)
+        vm.nic_socket_listen(port, model=model)
         guest.nic_socket_connect(port, model=model)
+    elif kind == "stream-tcp":
+        port = ns.free_port()
+        vm.nic_stream_listen(port=port, model=model)
+        guest.nic_stream_connect(port=port, model=model)
+    elif kind == "stream-unix":
+        path = os.path.join(lab.rundir, f"{vm.name}-lan.sock")
+        vm.nic_stream_listen(path=path, model=model)
+        guest.nic_stream_connect(path=path, model=model)
+    elif kind == "dgram-udp":
+        a, b = ns.free_port("udp"), ns.free_port("udp")
+        vm.nic_dgram(a, b, model=model)
+        guest.nic_dgram(b, a, model=model)
+    elif kind == "dgram-unix":
+        a = os.path.join(lab.rundir, f"{vm.name}-lan.dgram")
+        b = os.path.join(lab.rundir, f"{guest.name}-lan.dgram")
+        vm.nic_dgram_unix(a, b, model=model)
+        guest.nic_dgram_unix(b, a, model=model)
+    elif kind == "mcast":
+        port = ns.free_port("udp")
+        vm.nic_mcast("230.0.0.1", port, model=model)
+        guest.nic_mcast("230.0.0.1", port, model=model)
+    else:
+        raise ValueError(f"lan_attach: unknown kind {kind}")
 
 
 # --- 1. the direct link: the ceiling ---------------------------------------------------
@@ -228,6 +265,30 @@ def build_vmgate_lwip(lab, cfg):
       "vmgate's WAN on a tap, its LAN a socket netdev (listen) that the guest connects to", needs=(ELF,))
 def build_vmgate_socket(lab, cfg):
     return build_vmgate_path(lab, cfg, "socket")
+
+
+# --- the attach part (issue 17): vmgate's LAN by each rootless netdev -----------------------
+
+@path("attach-direct", "direct link (guest tap in the namespace)",
+      "as the throughput part's direct link, measured again in the same run as the attach rows "
+      "(the ceiling of this part's ratios)", default=False)
+def build_attach_direct(lab, cfg):
+    return build_direct(lab, cfg)
+
+
+def _attach_paths(kind, what):
+    @path(f"attach-{kind}", f"vmgate, LAN by {kind}",
+          f"as the throughput part's vmgate (WAN on a tap, NAT), its LAN joined to the guest by {what}",
+          default=False, needs=(ELF,))
+    def build(lab, cfg):
+        topo = build_vmgate_path(lab, cfg, kind)
+        topo.facts["attach"] = what
+        topo.kind = kind
+        return topo
+
+
+for _kind, _what in ATTACH_KINDS:
+    _attach_paths(_kind, _what)
 
 
 # --- 3. a Linux router VM ------------------------------------------------------------------

@@ -563,6 +563,7 @@ class VM:
         self.no_reboot = no_reboot
         self.nics = []             # netdev ids, in -device (= PCI slot) order
         self._listen_ports = []    # socket netdevs that listen: wait for them in start()
+        self._listen_paths = []    # stream netdevs that listen on a UNIX socket: likewise
         self.proc = None
         self.console = None
         self.qmp = None
@@ -595,6 +596,33 @@ class VM:
     def nic_dgram(self, local_port, remote_port, model="virtio-net-pci", mac=None):
         return self.nic(f"dgram,local.type=inet,local.host=127.0.0.1,local.port={local_port},"
                         f"remote.type=inet,remote.host=127.0.0.1,remote.port={remote_port}", model, mac)
+
+    def nic_dgram_unix(self, local_path, remote_path, model="virtio-net-pci", mac=None):
+        """A dgram netdev between two UNIX datagram sockets: QEMU binds local_path
+        (replacing a stale one) and sends each frame, one datagram, to remote_path."""
+        return self.nic(f"dgram,local.type=unix,local.path={local_path},"
+                        f"remote.type=unix,remote.path={remote_path}", model, mac)
+
+    def nic_stream_listen(self, port=None, path=None, model="virtio-net-pci", mac=None):
+        """A stream netdev (a 4-byte length per frame, as socket's) that listens on
+        127.0.0.1:port or on the UNIX socket path; start() waits until it does."""
+        if path:
+            self._listen_paths.append(path)
+            return self.nic(f"stream,server=on,addr.type=unix,addr.path={path}", model, mac)
+        self._listen_ports.append(port)
+        return self.nic(f"stream,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port={port}",
+                        model, mac)
+
+    def nic_stream_connect(self, port=None, path=None, model="virtio-net-pci", mac=None):
+        if path:
+            return self.nic(f"stream,server=off,addr.type=unix,addr.path={path}", model, mac)
+        return self.nic(f"stream,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port={port}",
+                        model, mac)
+
+    def nic_mcast(self, group, port, model="virtio-net-pci", mac=None):
+        """A socket netdev on a UDP multicast group, sent from the loopback address: every
+        QEMU on group:port shares one segment (a hub: each frame reaches every member)."""
+        return self.nic(f"socket,mcast={group}:{port},localaddr=127.0.0.1", model, mac)
 
     # life cycle
     def argv(self, serial_path, qmp_path):
@@ -648,6 +676,8 @@ class VM:
                 self.ns.wait_listening(port, timeout=timeout)
             else:
                 wait_until(lambda: _host_listening(port), timeout, what=f"port {port}")
+        for path in self._listen_paths:
+            wait_until(lambda: os.path.exists(path), timeout, what=f"socket {path}")
         return self
 
     def _connect(self, path, timeout):

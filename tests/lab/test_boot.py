@@ -214,7 +214,8 @@ def test_make_run_prints_how_a_guest_attaches(lab):
     a guest started with exactly those options reaches vmgate on 10.0.2.0/24."""
     ns = lab.namespace("run")
     port = ns.free_port()
-    proc = ns.spawn("vmgate-run", [f"{ROOT}/tools/vmgate-run", "--wan-restrict", "--lan-port", str(port)])
+    proc = ns.spawn("vmgate-run", [f"{ROOT}/tools/vmgate-run", "--wan-restrict", "--attach", "socket",
+                                   "--lan-port", str(port)])
     lab.watch_console("vmgate-run", proc.logfile)      # vmgate's console is on its stdout
     m = lab_wait_log(proc.logfile, r"^\s+(-netdev socket,id=\S+,connect=127\.0\.0\.1:(\d+) -device (\S+))$", 30)
     assert int(m.group(2)) == port
