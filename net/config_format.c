@@ -5,6 +5,7 @@
  * config_equal(), the comparison that round trip is checked with. */
 #include "config_priv.h"
 #include "nat.h"
+#include "switch.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,6 +78,37 @@ void cfg_format_nic_role(const struct cfg_nic *n, int i, char *buf)
 void cfg_format_nic_mtu(const struct cfg_nic *n, int i, char *buf)
 {
     snprintf(buf, CFG_STMT_MAX, "nic%d mtu %u", i, n->mtu);
+}
+
+/* Contract in config_priv.h. The list in its shortest form (ranges merged), which
+ * is never longer than the list that was parsed. */
+void cfg_format_nic_vlan(const struct cfg_nic *n, int i, char *buf)
+{
+    struct out o = { buf, CFG_STMT_MAX, 0 };
+    char list[CFG_STMT_MAX];
+
+    buf[0] = '\0';
+    if (n->vlan.mode == CFG_VLAN_ACCESS) {
+        out_printf(&o, "nic%d vlan access %u", i, n->vlan.pvid);
+    } else if (n->vlan.mode == CFG_VLAN_TRUNK) {
+        switch_vid_list_format(n->vlan.tagged, list, sizeof list);
+        out_printf(&o, "nic%d vlan trunk %s", i, list);
+        if (n->vlan.pvid)
+            out_printf(&o, " native %u", n->vlan.pvid);
+    }
+}
+
+void cfg_format_switch(const struct cfg_switch *w, char *buf)
+{
+    struct out o = { buf, CFG_STMT_MAX, 0 };
+
+    out_printf(&o, "switch %.*s", CFG_NAME_MAX - 1, w->name);
+    if (w->aging_s)
+        out_printf(&o, " aging %u", (unsigned)w->aging_s);
+    if (w->fdb)
+        out_printf(&o, " fdb %u", (unsigned)w->fdb);
+    if (w->port_fdb)
+        out_printf(&o, " port-fdb %u", (unsigned)w->port_fdb);
 }
 
 /* Contract in config_priv.h. Always the comma form, which both owners accept. */
@@ -218,6 +250,9 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
             cfg_format_nic_mtu(n, (int)i, line);
             out_printf(&o, "%s\n", line);
         }
+        cfg_format_nic_vlan(n, (int)i, line);
+        if (line[0])
+            out_printf(&o, "%s\n", line);
         /* A NAT Network port's settings are its network's, written with it. */
         if (n->role != CFG_NIC_NATNET) {
             char owner[16];
@@ -227,6 +262,10 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
                 out_printf(&o, "%s\n", line);
             cfg_format_pxe(&n->pxe, owner, emit_line, &o);
         }
+    }
+    for (unsigned k = 0; k < c->n_switches && k < CFG_MAX_SWITCHES; k++) {
+        cfg_format_switch(&c->sw[k], line);
+        out_printf(&o, "%s\n", line);
     }
     for (unsigned k = 0; k < c->n_natpf && k < CFG_MAX_NATPF; k++) {
         cfg_format_natpf(&c->natpf[k], line);
@@ -269,13 +308,26 @@ bool cfg_pxe_equal(const struct cfg_pxe *a, const struct cfg_pxe *b)
            strncmp(a->http, b->http, CFG_FILE_MAX) == 0;
 }
 
+static bool vlan_equal(const struct cfg_vlan *a, const struct cfg_vlan *b)
+{
+    return a->mode == b->mode && a->pvid == b->pvid &&
+           memcmp(a->tagged, b->tagged, sizeof a->tagged) == 0;
+}
+
+static bool switch_equal(const struct cfg_switch *a, const struct cfg_switch *b)
+{
+    return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->aging_s == b->aging_s &&
+           a->fdb == b->fdb && a->port_fdb == b->port_fdb;
+}
+
 static bool nic_equal(const struct cfg_nic *a, const struct cfg_nic *b)
 {
     if (a->role != b->role || a->dhcp_client != b->dhcp_client || a->addr != b->addr ||
         a->prefix != b->prefix || a->gw != b->gw || a->n_dns != b->n_dns ||
         a->net_explicit != b->net_explicit || a->dhcp_server != b->dhcp_server ||
         a->mtu != b->mtu || strncmp(a->net_name, b->net_name, CFG_NAME_MAX) != 0 ||
-        !cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp) || !cfg_pxe_equal(&a->pxe, &b->pxe))
+        !cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp) || !cfg_pxe_equal(&a->pxe, &b->pxe) ||
+        !vlan_equal(&a->vlan, &b->vlan))
         return false;
     for (unsigned k = 0; k < a->n_dns && k < CFG_MAX_DNS; k++)
         if (a->dns[k] != b->dns[k])
@@ -312,8 +364,11 @@ bool config_equal(const struct vmgate_config *a, const struct vmgate_config *b)
         a->n_natnets != b->n_natnets || a->n_dns != b->n_dns ||
         strncmp(a->hostname, b->hostname, CFG_NAME_MAX) != 0 ||
         memcmp(a->nat_timeout, b->nat_timeout, sizeof a->nat_timeout) != 0 ||
-        a->nat_flows != b->nat_flows)
+        a->nat_flows != b->nat_flows || a->n_switches != b->n_switches)
         return false;
+    for (unsigned k = 0; k < a->n_switches && k < CFG_MAX_SWITCHES; k++)
+        if (!switch_equal(&a->sw[k], &b->sw[k]))
+            return false;
     for (unsigned i = 0; i < CFG_MAX_NICS; i++)
         if (!nic_equal(&a->nic[i], &b->nic[i]))
             return false;

@@ -22,7 +22,7 @@
 #include <string.h>
 
 /* Room for the longest configuration: every table full, every name at its limit. */
-#define TEXT_MAX 32768
+#define TEXT_MAX 49152
 
 static unsigned reports;
 /* What is being checked, shown when an invariant breaks, since a generated input
@@ -166,7 +166,7 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
 
     for (int i = 0; i < 40 && ch->n > 0; i++) {
         unsigned nic = pick(ch, 9);
-        switch (pick(ch, 16)) {
+        switch (pick(ch, 18)) {
         case 0:
             o = put(buf, len, o, "nic%u wan dhcp", nic);
             break;
@@ -267,6 +267,37 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
                     o = put_ip(buf, len, o, ch);
                 }
             }
+            break;
+        }
+        case 15: {
+            /* A port's VLANs: IDs near the edges, lists with ranges that may
+             * overlap, a native VLAN that may be in the list. */
+            static const char *const vids[] = { "1", "2", "10", "20", "4094", "4095", "0" };
+            if (pick(ch, 3) == 0) {
+                o = put(buf, len, o, "nic%u vlan access %s", nic, PICK(ch, vids));
+                break;
+            }
+            o = put(buf, len, o, "nic%u vlan trunk ", nic);
+            for (unsigned k = 0, n = 1 + pick(ch, 4); k < n; k++) {
+                o = put(buf, len, o, "%s%s", k ? "," : "", PICK(ch, vids));
+                if (pick(ch, 3) == 0)
+                    o = put(buf, len, o, "-%s", PICK(ch, vids));
+            }
+            if (pick(ch, 2))
+                o = put(buf, len, o, " native %s", PICK(ch, vids));
+            break;
+        }
+        case 16: {
+            static const char *const agings[] = { "1", "0", "30", "5m", "1d", "2d" };
+            static const char *const sizes[] = { "16", "15", "64", "1024", "65536", "65537", "1" };
+            o = put(buf, len, o, "switch %s", PICK(ch, names));
+            unsigned keys = 1 + pick(ch, 7);
+            if (keys & 1)
+                o = put(buf, len, o, " aging %s", PICK(ch, agings));
+            if (keys & 2)
+                o = put(buf, len, o, " fdb %s", PICK(ch, sizes));
+            if (keys & 4)
+                o = put(buf, len, o, " port-fdb %s", PICK(ch, sizes));
             break;
         }
         default:
