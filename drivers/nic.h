@@ -71,7 +71,9 @@ struct nic_frame {
     struct nic_rxfrag more[NIC_RX_FRAGS_MAX];
     struct offload off;               /* partial checksum / GSO facts; checked by
                                          nic_receive() before anyone reads them */
-    struct nic *owner;                /* the NIC whose receive buffer this is */
+    struct nic *owner;                /* the NIC whose receive buffer this is; NULL:
+                                         not to be lent (the driver has no buffer to
+                                         put in its place), only copied */
     void *buf;                        /* the first buffer, as the owner knows it */
     uint8_t pbuf_flags;               /* set on every pbuf lwIP gets of this frame:
                                          what has been decided about it already

@@ -10,6 +10,7 @@
 #include "fastpath.h"
 #include "dhcps_glue.h"
 #include "pxe_glue.h"
+#include "ndp_glue.h"
 #include "../drivers/nic.h"
 #include "../net/ip4.h"
 #include "../kernel/console.h"
@@ -129,6 +130,7 @@ static void setup_nat(struct nic *n, const struct cfg_nic *c)
     status_changed(nif);
     start_dhcp_server(n, nif, c);
     pxe_glue_attach(nif, c->addr + CFG_NAT_HOST_GW, c, &cfg, (int)n->index);
+    ndp_glue_attach(nif, n->name);
 }
 
 /* A NAT Network: every NIC that names it becomes a port of one bridge, and vmgate
@@ -160,6 +162,9 @@ static void setup_natnet(const struct cfg_natnet *nn)
     start_dhcp_server(ports[0], br, &cfg.nic[ports[0]->index]);
     pxe_glue_attach(br, nn->net + CFG_NAT_HOST_GW, &cfg.nic[ports[0]->index], &cfg,
                     (int)ports[0]->index);
+    char label[16];
+    snprintf(label, sizeof label, "natnet %s", nn->name);
+    ndp_glue_attach(br, label);
 }
 
 /* A host-only network: routed to the WAN without NAT, vmgate at its own address. */
@@ -173,6 +178,7 @@ static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
     status_changed(nif);
     start_dhcp_server(n, nif, c);
     pxe_glue_attach(nif, c->addr, c, &cfg, (int)n->index);
+    ndp_glue_attach(nif, n->name);
 }
 
 /* `nicN mtu N`, before the NIC's netif exists (lwIP takes the MTU from the NIC). */

@@ -73,6 +73,7 @@ static int fill_config(struct dhcps_config *d, const struct cfg_nic *n,
         d->server_ip = d->net + CFG_NAT_HOST_GW;
         d->router = d->server_ip;
         d->dns[0] = d->net + CFG_NAT_HOST_DNS;
+        d->tftp_ip = d->net + CFG_NAT_HOST_TFTP;    /* pxe_glue.h: TFTP at NET+4 */
         break;
     case CFG_NIC_HOSTONLY:
         d->server_ip = n->addr;

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CFG_NAT_HOST_TFTP 4             /* NET + 4: VirtualBox's NAT TFTP server */
-
 struct boot_net {
     struct netif *nif;
     int nic_index;

@@ -23,11 +23,15 @@
 #define CFG_LEASE_MIN_S  60u
 #define CFG_LEASE_MAX_S  (366u * 86400u)
 
-/* The fixed layout of a NAT network NET/PREFIX (VirtualBox's): vmgate answers as the
- * gateway at NET + 2, its DNS relay at NET + 3, and the DHCP pool starts at NET + 15.
+/* The fixed layout of a NAT network or NAT Network NET/PREFIX (VirtualBox's): vmgate
+ * answers as the gateway at NET + 2, its DNS relay at NET + 3, its TFTP server at
+ * NET + 4 (where VirtualBox's NAT has its TFTP server), and the DHCP pool starts at
+ * NET + 15. These three are never a guest's: config_finalize() refuses reservations
+ * and port-forwarding rules that name them, and the DHCP server never leases them.
  * The parser keeps NAT prefixes at most /27 so that the pool has room. */
 #define CFG_NAT_HOST_GW    2
 #define CFG_NAT_HOST_DNS   3
+#define CFG_NAT_HOST_TFTP  4
 #define CFG_NAT_HOST_POOL  15
 
 enum cfg_nic_role {

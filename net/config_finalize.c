@@ -329,12 +329,35 @@ static void number_default_nats(struct vmgate_config *c, unsigned n_nics, const 
     }
 }
 
+/* Whether ip is one of vmgate's own addresses on the network of n (on a NAT
+ * network or NAT Network NET+2, NET+3 and NET+4, config.h; on a host-only network
+ * its address), where `where` names the network; if so, writes why. */
+static bool vmgates_addr(const struct cfg_nic *n, const char *where, uint32_t ip, char *why,
+                         size_t len)
+{
+    char a[16];
+    uint32_t host = ip & ~ip4_prefix_mask(n->prefix);
+    bool nat = n->role == CFG_NIC_NAT || n->role == CFG_NIC_NATNET;
+
+    if (nat && host == CFG_NAT_HOST_TFTP) {
+        snprintf(why, len, "%s is vmgate's TFTP server on %s (NET+4, as in VirtualBox's NAT)",
+                 cfg_ip4_str(ip, a), where);
+        return true;
+    }
+    if ((nat && (host == CFG_NAT_HOST_GW || host == CFG_NAT_HOST_DNS)) ||
+        (n->role == CFG_NIC_HOSTONLY && ip == n->addr)) {
+        snprintf(why, len, "%s is vmgate's own address on %s", cfg_ip4_str(ip, a), where);
+        return true;
+    }
+    return false;
+}
+
 /* Where a rule or reservation on NIC i may point: the NIC's network, minus its
  * network and broadcast addresses and vmgate's own addresses there. Writes the
  * reason into why and returns false if ip is not such an address. */
 static bool guest_addr_ok(const struct cfg_nic *n, unsigned i, uint32_t ip, char *why, size_t len)
 {
-    char a[16], b[16];
+    char a[16], b[16], where[16];
     uint32_t host = ip & ~ip4_prefix_mask(n->prefix);
     uint32_t net = n->addr & ip4_prefix_mask(n->prefix);
 
@@ -348,12 +371,8 @@ static bool guest_addr_ok(const struct cfg_nic *n, unsigned i, uint32_t ip, char
                  cfg_ip4_str(ip, a), i);
         return false;
     }
-    if ((n->role == CFG_NIC_NAT && (host == CFG_NAT_HOST_GW || host == CFG_NAT_HOST_DNS)) ||
-        (n->role == CFG_NIC_HOSTONLY && ip == n->addr)) {
-        snprintf(why, len, "%s is vmgate's own address on nic%u", cfg_ip4_str(ip, a), i);
-        return false;
-    }
-    return true;
+    snprintf(where, sizeof where, "nic%u", i);
+    return !vmgates_addr(n, where, ip, why, len);
 }
 
 /* Checks one natpf rule against the finished NICs; fills why if it must go. */
@@ -369,14 +388,18 @@ static bool natpf_ok(const struct vmgate_config *c, unsigned n_nics, const struc
             snprintf(why, len, "no natnetwork '%.*s'", CFG_NAME_MAX - 1, p->natnet);
             return false;
         }
-        /* A natnetwork's guest lies in its network; vmgate's own addresses there
-         * are the kernel's choice, so only the network's edges are checked. */
+        /* A natnetwork's guest lies in its network, off vmgate's own addresses
+         * there (a NAT network's: the kernel puts the NAT Network's gateway, DNS
+         * relay and TFTP server at the same places). */
         memset(&as_nic, 0, sizeof as_nic);
         as_nic.role = CFG_NIC_NATNET;
         as_nic.addr = nn->net;
         as_nic.prefix = nn->prefix;
         if (!guest_addr_ok(&as_nic, 0, p->guest_ip, why, len)) {
-            char a[16], b[16];
+            char a[16], b[16], where[CFG_NAME_MAX + 16];
+            snprintf(where, sizeof where, "natnetwork %.*s", CFG_NAME_MAX - 1, p->natnet);
+            if (vmgates_addr(&as_nic, where, p->guest_ip, why, len))
+                return false;
             snprintf(why, len, "guest IP %s is not a guest address of natnetwork %.*s (%s/%u)",
                      cfg_ip4_str(p->guest_ip, a), CFG_NAME_MAX - 1, p->natnet,
                      cfg_ip4_str(nn->net, b), nn->prefix);

@@ -97,6 +97,8 @@ struct dhcps_config {
     uint32_t router;                    /* option 3; 0: none */
     uint32_t dns[DHCPS_MAX_DNS];        /* option 6 */
     unsigned n_dns;
+    uint32_t tftp_ip;                   /* another of ours (a NAT network's NET+4), never
+                                           leased or reserved; 0: none */
     char domain[DHCPS_DOMAIN_MAX];      /* option 15; "" for none */
     uint16_t mtu;                       /* option 26, the link's MTU; 0: not sent (1500,
                                            Ethernet's own, needs no saying) */
@@ -194,7 +196,7 @@ struct dhcps;
  * (prefix 8..30, server_ip inside it and not its network or broadcast address),
  * the pool (inside the network, first <= last), the lease and decline times
  * (clamped to their bounds). Reservations outside the network, on one of the
- * server's own addresses (server, router, DNS), or repeating an earlier one's MAC
+ * server's own addresses (server, router, DNS, TFTP), or repeating an earlier one's MAC
  * or address are left out and counted in hosts_ignored. Memory is allocated once,
  * here. Returns 0 and *out, -EINVAL or -ENOMEM. */
 int dhcps_create(struct dhcps **out, const struct dhcps_config *cfg, uint32_t now_ms);

@@ -15,10 +15,11 @@ static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
 }
 
 /* True for the addresses that are never a client's: the network and broadcast
- * addresses and the server's own (server id, router, DNS). */
+ * addresses and the server's own (server id, router, DNS, TFTP). */
 static bool is_own_address(const struct dhcps *s, uint32_t ip)
 {
-    if (ip == s->cfg.net || ip == s->bcast || ip == s->cfg.server_ip || ip == s->cfg.router)
+    if (ip == s->cfg.net || ip == s->bcast || ip == s->cfg.server_ip || ip == s->cfg.router ||
+        (s->cfg.tftp_ip && ip == s->cfg.tftp_ip))
         return true;
     for (unsigned i = 0; i < s->cfg.n_dns; i++)
         if (ip == s->cfg.dns[i])

@@ -4,7 +4,8 @@
 Builds each network path of TABLES in the lab (topologies.py), runs every measurement
 (measures.py) on it REPEAT times, interleaved, while watching CPU use and counters
 (probes.py), and writes docs/BENCHMARKS.md (report.py) and build/bench/results.json.
-One path at a time: only its VMs run while it is measured.
+One path at a time: only its VMs run while it is measured. The report's parts
+(throughput, pxe) that this run measured are rewritten; the others are kept.
 
 Environment:
   BENCH_QUICK=1         a smoke run: 1 repetition of 3 s, no profile
@@ -13,6 +14,7 @@ Environment:
   BENCH_SECONDS=S       seconds per measurement (default 6; quick 3)
   BENCH_WARMUP=W        TCP seconds left out at the start, iperf3 -O (default 1)
   BENCH_TCP_LEN=L       iperf3 -l for TCP: bytes per read/write call (default 1M)
+  BENCH_TFTP_MIB=M      the PXE part's TFTP file, MiB (default 16; quick 4)
   BENCH_PROFILE=0|1     sample vmgate's instruction pointer in an extra pass (default 1; quick 0)
   BENCH_OUT=FILE        the report (default docs/BENCHMARKS.md)
   BENCH_VMGATE_ELF=F    measure this vmgate kernel instead of build/vmgate.elf
@@ -39,6 +41,7 @@ sys.path.insert(0, HERE)
 import lab as labmod          # noqa: E402
 import measures                # noqa: E402
 import probes                  # noqa: E402
+import pxeboot                 # noqa: E402
 import report                  # noqa: E402
 import topologies              # noqa: E402
 
@@ -67,12 +70,17 @@ class BenchLab(labmod.Lab):
 
 
 class Table:
-    def __init__(self, key, title, paths, columns, text=""):
+    """One table of the report: its paths (rows) and measurements (columns). Tables
+    belong to a part of docs/BENCHMARKS.md (report.PARTS): a run rewrites the parts
+    whose paths it measured and keeps the others as they are."""
+
+    def __init__(self, key, title, paths, columns, text="", part="throughput"):
         self.key = key
         self.title = title
         self.paths = paths
         self.columns = columns
         self.text = text
+        self.part = part
 
 
 TABLES = [
@@ -85,6 +93,11 @@ TABLES = [
           "The router's LAN NIC listens on a QEMU socket netdev on the namespace's loopback and the "
           "guest's NIC connects to it; the WAN is a tap as above. Ratios are to the direct link of "
           "the first table (same run)."),
+    Table("pxe", "PXE boot and TFTP",
+          ["pxe-vmgate", "pxe-slirp", "pxe-linux-router"], ["pxe_tftp", "pxe_http"] + measures.TFTP_KEYS,
+          "A diskless BIOS guest (QEMU's iPXE ROM) boots the lab's kernel and initramfs from each "
+          "server; the namespace, a client on the same LAN, fetches a file by TFTP with each "
+          "blksize and windowsize.", part="pxe"),
 ]
 
 
@@ -95,6 +108,7 @@ class Config:
         self.seconds = int(env.get("BENCH_SECONDS", 3 if self.quick else 6))
         self.warmup = int(env.get("BENCH_WARMUP", 1))
         self.tcp_len = env.get("BENCH_TCP_LEN", "1M")
+        self.tftp_mib = int(env.get("BENCH_TFTP_MIB", 4 if self.quick else 16))
         self.profile = env.get("BENCH_PROFILE", "0" if self.quick else "1") not in ("", "0")
         self.quiet = int(env.get("BENCH_QUIET", 0))
         self.out = env.get("BENCH_OUT", os.path.join(TOP, "docs", "BENCHMARKS.md"))
@@ -119,7 +133,7 @@ class Config:
     def as_dict(self):
         return {"quick": self.quick, "repeat": self.repeat, "seconds": self.seconds,
                 "warmup": self.warmup, "profile": self.profile, "quiet": self.quiet,
-                "tcp_len": self.tcp_len,
+                "tcp_len": self.tcp_len, "tftp_mib": self.tftp_mib,
                 "only": sorted(self.only) or None}
 
 
@@ -159,7 +173,9 @@ def machine():
 def snapshot(topo):
     """Counters along the path: the namespace's links, the client's NIC, and whatever
     the path watches (vmgate's console counters, a router's /proc/net/dev)."""
-    snap = {"namespace": probes.ns_link_stats(topo.ns), "guest": probes.guest_link_stats(topo.client)}
+    snap = {"namespace": probes.ns_link_stats(topo.ns)}
+    if topo.client:
+        snap["guest"] = probes.guest_link_stats(topo.client)
     for role, read in topo.watch.items():
         try:
             snap[role] = read()
@@ -268,7 +284,9 @@ def main():
                "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                "load_start": probes.loadavg(), "paths": {}, "baseline": BASELINE,
                "tables": [{"key": t.key, "title": t.title, "text": t.text, "paths": t.paths,
-                           "columns": t.columns} for t in TABLES]}
+                           "columns": t.columns, "part": t.part} for t in TABLES]}
+    if os.path.exists(pxeboot.KERNEL):
+        results["pxe_kernel_bytes"] = os.path.getsize(pxeboot.KERNEL)
     t0 = time.monotonic()
     order = [name for t in TABLES for name in t.paths if cfg.selected(name)]
     print(f"bench: {cfg.command}: paths {', '.join(order)}; {cfg.repeat} x {cfg.seconds} s each", flush=True)
@@ -285,14 +303,22 @@ def main():
     results["load_end"] = probes.loadavg()
     results["duration_s"] = round(time.monotonic() - t0)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    for name in ("results.json", f"results-{stamp}.json"):    # the latest, and one per run
+    # The latest run, one file per run, and the latest run of each part it measured.
+    names = ["results.json", f"results-{stamp}.json"] + [f"results-{p}.json" for p in report.measured_parts(results)]
+    for name in names:
         with open(os.path.join(cfg.outdir, name), "w") as f:
             json.dump(results, f, indent=1)
-    text = report.render(results, measures.MEASURES, topologies.PATHS)
+    # The parts this run measured replace theirs in the report; the others stay.
+    existing = None
+    if os.path.exists(cfg.out):
+        with open(cfg.out) as f:
+            existing = f.read()
+    text = report.render(results, measures.MEASURES, topologies.PATHS, existing)
     os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
     with open(cfg.out, "w") as f:
         f.write(text)
-    print(f"bench: wrote {os.path.relpath(cfg.out, TOP)} and build/bench/results.json "
+    print(f"bench: wrote {os.path.relpath(cfg.out, TOP)} ({', '.join(report.measured_parts(results))}) "
+          f"and build/bench/results.json "
           f"in {results['duration_s']} s", flush=True)
     if any("error" in r for r in results["paths"].values()):
         status = status or 1

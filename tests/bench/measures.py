@@ -108,3 +108,44 @@ def udp64(topo, cfg):
              "loss %": round(100.0 * (tx_frames - rx_frames) / tx_frames, 2) if tx_frames else None,
              "sent": tx_frames, "received": rx_frames}
     return rate / 1e3, extra
+
+
+# --- the PXE part (pxeboot.py; the paths in topologies.py give topo.pxe) --------------------
+
+def boots(kind):
+    return lambda topo: topo.pxe is not None and kind in topo.pxe.kinds
+
+
+@measure("pxe_tftp", "PXE boot by TFTP", "s", applies=boots("tftp"), fmt="{:.1f}")
+def pxe_tftp(topo, cfg):
+    """The diskless BIOS guest (iPXE ROM) boots the lab's kernel and a small
+    initramfs by TFTP: seconds from QEMU's start to its userspace marker, and the
+    pcap's split of them (pxeboot.py)."""
+    return topo.pxe.boot("tftp")
+
+
+@measure("pxe_http", "PXE boot by HTTP", "s", applies=boots("http"), fmt="{:.1f}")
+def pxe_http(topo, cfg):
+    """The same guest whose iPXE script (fetched by TFTP) loads the kernel and the
+    initramfs over http://."""
+    return topo.pxe.boot("http")
+
+
+TFTP_BLKSIZES = (512, 1432, 1468)
+TFTP_WINDOWS = (1, 4, 16, 64)
+TFTP_KEYS = [f"tftp_{b}_{w}" for b in TFTP_BLKSIZES for w in TFTP_WINDOWS]
+
+
+def _tftp_measure(blksize, windowsize):
+    def fn(topo, cfg):
+        """One fetch of the TFTP table's file by tftp_client.py from the namespace,
+        asking for this blksize and windowsize (and tsize); MB/s of payload, checked
+        by sha256; what the server's OACK granted."""
+        return topo.pxe.tftp(blksize, windowsize)
+    measure(f"tftp_{blksize}_{windowsize}", f"TFTP {blksize} B, window {windowsize}", "MB/s",
+            applies=lambda topo: topo.pxe is not None and topo.pxe.tftp_addr is not None)(fn)
+
+
+for _b in TFTP_BLKSIZES:
+    for _w in TFTP_WINDOWS:
+        _tftp_measure(_b, _w)

@@ -274,16 +274,13 @@ def process_cost(sample, key, cfg, role):
     return secs / (sample["value"] / 8 * (cfg["seconds"] + cfg["warmup"]))
 
 
-def render(results, measures, paths_meta):
+def render_throughput(results, measures, paths_meta):
+    """The throughput part: the paths to the namespace and their tables."""
     cfg = results["config"]
     mach = results["machine"]
     paths = results["paths"]
     base = paths.get(results["baseline"])
     L = []
-    L.append("# vmgate benchmarks")
-    L.append("")
-    L.append("Written by `make bench` (tests/bench/, see its README.md); do not edit by hand, run it again.")
-    L.append("")
     L.append(f"- **Command:** `{results['command']}`")
     dur = results.get("duration_s", 0)
     L.append(f"- **Date:** {results['date']} (the run took {dur // 60} min {dur % 60} s)"
@@ -469,15 +466,91 @@ def render(results, measures, paths_meta):
     L.append("")
     L.append(METHOD.format(repeat=cfg["repeat"], seconds=cfg["seconds"], warmup=cfg["warmup"],
                            nproc=mach["nproc"], tcp_len=cfg.get("tcp_len", "128K")))
-    L.append("Raw results of this run: build/bench/results.json; lab logs (consoles, QEMU, "
+    L.append("Raw results of this run: build/bench/results-throughput.json; lab logs (consoles, QEMU, "
              "iperf3 server) under build/bench/logs/.")
     L.append("")
     return "\n".join(L)
 
 
+# --- the document: parts ---------------------------------------------------------------------
+
+# docs/BENCHMARKS.md holds parts, each written by the last run that measured its
+# tables (bench.py's Table.part) and kept as it was by runs that did not: so a run
+# with BENCH_ONLY=pxe rewrites the PXE part and leaves the throughput tables alone.
+# Each part sits between two markers and names its own command, date and tree.
+PARTS = ("throughput", "pxe")
+TITLE = "# vmgate benchmarks"
+INTRO = ("Written by `make bench` (tests/bench/, see its README.md); do not edit by hand, run it again. "
+         "Each part names the run that wrote it: a run with BENCH_ONLY rewrites only the parts whose "
+         "paths it measured (throughput: the paths to the namespace; pxe: PXE boot and TFTP).")
+
+
+def _begin(part):
+    return f"<!-- part {part}: written by make bench, replaced by the next run that measures it -->"
+
+
+def _end(part):
+    return f"<!-- end of part {part} -->"
+
+
+def split_parts(text):
+    """{part: text} of an existing report. One written before there were parts (no
+    markers) is all throughput: its title and first line are dropped."""
+    out = {}
+    if "<!-- part " not in text:
+        lines = text.splitlines()
+        while lines and (lines[0].startswith(TITLE) or lines[0].startswith("Written by") or not lines[0].strip()):
+            lines.pop(0)
+        if lines:
+            out["throughput"] = "\n".join(lines).strip("\n")
+        return out
+    for part in PARTS:
+        b, e = _begin(part), _end(part)
+        if b in text and e in text:
+            out[part] = text.split(b, 1)[1].split(e, 1)[0].strip("\n")
+    return out
+
+
+def table_part(t):
+    return t.get("part", "throughput")
+
+
+def part_results(results, part):
+    """A copy of results with only this part's tables and their paths."""
+    tables = [t for t in results["tables"] if table_part(t) == part]
+    names = {n for t in tables for n in t["paths"]}
+    r = dict(results)
+    r["tables"] = tables
+    r["paths"] = {n: rec for n, rec in results["paths"].items() if n in names}
+    return r
+
+
+def measured_parts(results):
+    return [p for p in PARTS if part_results(results, p)["paths"]]
+
+
+def render(results, measures, paths_meta, existing=None):
+    """The whole document: the parts this run measured, rendered from results, and
+    the others as `existing` (the report's current text, if any) has them."""
+    from report_pxe import render_pxe
+    renderers = {"throughput": lambda r: render_throughput(r, measures, paths_meta),
+                 "pxe": lambda r: render_pxe(r, measures)}
+    old = split_parts(existing) if existing else {}
+    now = measured_parts(results)
+    L = [TITLE, "", INTRO, ""]
+    for part in PARTS:
+        body = renderers[part](part_results(results, part)) if part in now else old.get(part)
+        if body is None:
+            continue
+        L += [_begin(part), "", body.strip("\n"), "", _end(part), ""]
+    return "\n".join(L)
+
+
 if __name__ == "__main__":
-    # Renders a report again from a results file, e.g. after changing this module:
-    #   python3 tests/bench/report.py build/bench/results.json > /tmp/BENCHMARKS.md
+    # Renders a report again from results files, e.g. after changing this module:
+    #   python3 tests/bench/report.py build/bench/results-throughput.json \
+    #       build/bench/results-pxe.json > /tmp/BENCHMARKS.md
+    # (each file's parts; with --keep REPORT, the parts none of them has come from REPORT).
     import json
     import os
     import sys
@@ -485,5 +558,14 @@ if __name__ == "__main__":
     sys.path[:0] = [here, os.path.join(here, "..", "lab")]
     import measures
     import topologies
-    with open(sys.argv[1]) as f:
-        sys.stdout.write(render(json.load(f), measures.MEASURES, topologies.PATHS))
+    args = sys.argv[1:]
+    existing = None
+    if args[:1] == ["--keep"]:
+        with open(args[1]) as f:
+            existing = f.read()
+        args = args[2:]
+    text = existing
+    for path in args:
+        with open(path) as f:
+            text = render(json.load(f), measures.MEASURES, topologies.PATHS, text)
+    sys.stdout.write(text or "")

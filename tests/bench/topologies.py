@@ -63,13 +63,14 @@ class Topology:
     """
 
     def __init__(self, client, server_addr, server_port, ns, server_log=None, server_pid=None):
-        self.client = client
+        self.client = client            # None for the PXE paths (a diskless guest per boot)
         self.server_addr = server_addr
         self.server_port = server_port
         self.server_log = server_log
         self.server_pid = server_pid
         self.ns = ns
-        self.vms = {"guest": client}
+        self.vms = {"guest": client} if client else {}
+        self.pxe = None                 # a pxeboot.PxeRig on the PXE paths
         self.watch = {}
         self.profile = None
         self.notes = []
@@ -323,3 +324,109 @@ def build_socket_link(lab, cfg):
     topo.vms["peer"] = peer
     reach(topo, "socket link")
     return topo
+
+
+# --- PXE: the boot servers (the PXE part: pxeboot.py) -----------------------------------------
+
+PXE_LAN_CLIENT = f"{LAN_NET}.10"        # the namespace on the guests' LAN (below every pool, not .4)
+
+
+def pxe_lan(lab, ns, router_vm, tap_router="tapl"):
+    """The guests' LAN for the PXE paths: a Linux bridge in the namespace joining the
+    server's LAN tap and the diskless guest's tap (tapp), with the namespace itself
+    on it at PXE_LAN_CLIENT (the TFTP table's client). Returns a function that
+    gives a diskless VM its NIC (a MAC per way it boots)."""
+    import pxeboot
+    ns.tap(tap_router)
+    ns.tap("tapp")
+    quiet_bridge(ns, "br0", (tap_router, "tapp"))
+    ns.addr("br0", f"{PXE_LAN_CLIENT}/24")
+    router_vm.nic_tap(tap_router)
+
+    def attach(vm, kind):
+        vm.nic_tap("tapp", mac=pxeboot.MAC[kind])
+    return attach
+
+
+def pxe_topology(ns, rig, server, tftp_root_note):
+    topo = Topology(None, server, None, ns)
+    topo.pxe = rig
+    topo.facts["boot files"] = tftp_root_note
+    return topo
+
+
+@path("pxe-vmgate", "vmgate", "vmgate's WAN on a tap, its LAN (nic1, a NAT network) on a tap that a "
+      "Linux bridge in the namespace joins to the diskless guest's tap and on which the namespace "
+      "has an address; boot files from a host folder over virtio-9p (vmgate-run --tftp)", needs=(ELF,))
+def build_pxe_vmgate(lab, cfg):
+    import pxeboot
+    ns = lab.namespace("pxv")
+    ns.tap("tapw", f"{SERVER}/24")
+    root, sha = pxeboot.prepare_root(lab, cfg.tftp_mib)
+    gw = Vmgate(lab, ns, config=f"nic0 wan {WAN_NET}.2/24 gw {SERVER}; nic1 nat {LAN_NET}.0/24; "
+                f"pxe nic1 bios tftp.ipxe; dhcp nic1 host {pxeboot.MAC['http']} {LAN_NET}.21 boot http.ipxe",
+                memory=GUEST_MEMORY, tftp_dir=root)
+    gw.vm.kernel = ELF
+    gw.nic_tap("tapw")
+    attach = pxe_lan(lab, ns, gw)
+    gw.start()
+    rig = pxeboot.PxeRig(lab, ns, attach, f"{LAN_NET}.2", ("tftp", "http"), f"{LAN_NET}.2", sha,
+                         cfg.tftp_mib << 20)
+    topo = pxe_topology(ns, rig, f"{LAN_NET}.2", "a host folder over virtio-9p (read on demand)")
+    topo.vms["vmgate"] = gw.vm
+    topo.watch["vmgate"] = lambda: vmgate_counters(gw)
+    topo.facts["vmgate pxe"] = "bios tftp.ipxe; the HTTP guest's MAC reserved with boot http.ipxe"
+    topo.gw = gw
+    return topo
+
+
+@path("pxe-linux-router", "Linux router VM (dnsmasq)",
+      "the lab guest as a router (eth0 on the WAN tap, eth1 on a tap that the namespace's bridge "
+      "joins to the diskless guest's tap), dnsmasq serving DHCP and TFTP on eth1 from a folder in "
+      "its RAM: --enable-tftp --dhcp-boot=tftp.ipxe")
+def build_pxe_router(lab, cfg):
+    import pxeboot
+    ns = lab.namespace("pxl")
+    ns.tap("tapw", f"{SERVER}/24")
+    root, sha = pxeboot.prepare_root(lab, cfg.tftp_mib)
+    r = lab.linux_vm("router", ns=ns, net=[f"{WAN_NET}.2/24,gw={SERVER}", f"{LAN_NET}.2/24"],
+                     memory=GUEST_MEMORY)
+    r.nic_tap("tapw")
+    attach = pxe_lan(lab, ns, r)
+    r.boot()
+    # The boot files into the router's RAM, from the namespace over the LAN.
+    http = lab.http_server(ns, PXE_LAN_CLIENT)
+    files = sorted(os.listdir(root))
+    for name in files:
+        os.symlink(os.path.join(root, name), os.path.join(http.root, name))
+    r.sh("mkdir -p /tftp && cd /tftp && for f in " + " ".join(files) +
+         f"; do wget -q -O $f {http.url('')}$f || exit 1; done; ls -l /tftp", timeout=120)
+    r.sh(f"echo 1 > /proc/sys/net/ipv4/ip_forward; dnsmasq --conf-file=/dev/null --no-resolv "
+         f"--no-hosts --bind-interfaces --interface=eth1 --except-interface=lo "
+         f"--dhcp-range={LAN_NET}.15,{LAN_NET}.99,1h --dhcp-authoritative "
+         f"--dhcp-option=option:router,{LAN_NET}.2 --user=root --group=root "
+         f"--dhcp-leasefile=/tmp/dnsmasq.leases --pid-file=/tmp/dnsmasq.pid "
+         f"--enable-tftp --tftp-root=/tftp --dhcp-boot=tftp.ipxe")
+    version = r.sh("dnsmasq --version | head -1").strip()
+    rig = pxeboot.PxeRig(lab, ns, attach, f"{LAN_NET}.2", ("tftp",), f"{LAN_NET}.2", sha,
+                         cfg.tftp_mib << 20)
+    topo = pxe_topology(ns, rig, f"{LAN_NET}.2", "a folder in the router's RAM (its initramfs)")
+    topo.vms["router"] = r
+    topo.watch["router"] = lambda: guest_link_stats(r)
+    topo.facts["dnsmasq"] = version
+    return topo
+
+
+@path("pxe-slirp", "QEMU user networking (slirp)",
+      "-netdev user,tftp=DIR,bootfile=tftp.ipxe,restrict=on in the diskless guest's own QEMU, run "
+      "inside the namespace; slirp's DHCP and TFTP answer at 10.0.2.2")
+def build_pxe_slirp(lab, cfg):
+    import pxeboot
+    ns = lab.namespace("pxs")
+    root, _ = pxeboot.prepare_root(lab, 0)
+
+    def attach(vm, kind):
+        vm.nic(f"user,net={LAN_NET}.0/24,host={LAN_NET}.2,tftp={root},bootfile=tftp.ipxe,restrict=on",
+               mac=pxeboot.MAC[kind])
+    rig = pxeboot.PxeRig(lab, ns, attach, f"{LAN_NET}.2", ("tftp",))
+    return pxe_topology(ns, rig, f"{LAN_NET}.2", "a host folder (slirp reads it per block)")

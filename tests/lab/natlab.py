@@ -3,7 +3,7 @@ upstream DHCP/DNS server, an HTTP server, and a "far" namespace one router hop f
 (so traceroute has a hop beyond vmgate's WAN); vmgate with its LAN NICs on socket
 netdevs; Linux guests that join them.
 
-    t = NatLab(lab, config="nic1 nat; nic2 nat", lans=2)
+    t = NatLab(lab, config="nic1 nat; nic2 nat", lans=2)   # wan_model=, lan_models=[...]: vmgate's NICs
     a = t.guest("a", lan=1)                 # DHCP from vmgate unless net= is given
     t.start(a)                              # boots vmgate, then the guests
 """
@@ -19,7 +19,8 @@ WWW = "www.lab.test"
 
 
 class NatLab:
-    def __init__(self, lab, config="", lans=1, lan_models=None, far=False, http_size=1 << 20, memory=256):
+    def __init__(self, lab, config="", lans=1, lan_models=None, far=False, http_size=1 << 20, memory=256,
+                 wan_model="virtio-net-pci"):
         self.lab = lab
         self.out = lab.namespace("out")
         # The outside is a bridge, so that peer VMs (outside_vm) can sit beside vmgate's WAN.
@@ -38,7 +39,7 @@ class NatLab:
             self.far.ip("route", "add", "default", "via", FAR_GW)
             self.out.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
         self.gw = Vmgate(lab, self.out, config=config, memory=memory)
-        self.wan_nid = self.gw.nic_tap("tap0")
+        self.wan_nid = self.gw.nic_tap("tap0", model=wan_model)
         self.lan_ports = []
         self.lan_nids = []
         models = lan_models or ["virtio-net-pci"] * lans

@@ -14,6 +14,11 @@ userspace by printing a marker line their kernel command line carries:
   once, all checked by sha256; a write request, `..` and a missing file answered
   with the right error packets.
 
+iPXE also runs an IPv6 configurator beside DHCP and boots only when both are done:
+vmgate answers its router solicitation (lwip-port/ndp_glue.h), so the TFTP request
+follows the DHCP ACK at once instead of 16 s later (a pcap of one guest shows it),
+and the Linux guest, which solicits too, gets no IPv6 route from the answer.
+
 Each test boots one vmgate with a network per guest (a socket netdev joins two ends)
 and boots its guests side by side."""
 import gzip
@@ -167,10 +172,58 @@ def replies(section, rule):
     return int(m.group(1)) if m else 0
 
 
+def wait_ndp_answered(gw, nic, timeout):
+    """Waits until vmgate has answered a router solicitation on nicN."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = gw.cmd("ndp")
+        m = re.search(rf"^nic{nic}: solicitations \d+, answered (\d+)", out, re.M)
+        if m and int(m.group(1)) >= 1:
+            return out
+        if time.monotonic() > deadline:
+            raise lab.LabError(f"no router solicitation answered on nic{nic}:\n{out}")
+        time.sleep(1)
+
+
 def counter(text, rx):
     m = re.search(rx, text, re.M)
     assert m, f"{rx!r} not in:\n{text}"
     return int(m.group(1))
+
+
+def pcap_frames(path):
+    """(seconds, frame bytes) of each record of a classic pcap file (QEMU's
+    filter-dump writes microsecond, Ethernet, little-endian ones)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack_from("<I", data)[0]
+    assert magic == 0xa1b2c3d4, f"{path}: not a little-endian microsecond pcap ({magic:#x})"
+    out, at = [], 24
+    while at + 16 <= len(data):
+        sec, usec, incl, _ = struct.unpack_from("<IIII", data, at)
+        out.append((sec + usec / 1e6, data[at + 16:at + 16 + incl]))
+        at += 16 + incl
+    return out
+
+
+def boot_timeline(path):
+    """When, in a BIOS guest's pcap, vmgate's DHCP ACK, vmgate's router advertisement
+    and the guest's first TFTP read request went by (None for one that did not)."""
+    ack = ra = rrq = None
+    for t, f in pcap_frames(path):
+        et = struct.unpack_from("!H", f, 12)[0] if len(f) >= 14 else 0
+        if et == 0x86dd and len(f) >= 55 and f[20] == 58 and f[54] == 134 and ra is None:
+            ra = t
+        if et != 0x0800 or len(f) < 42 or f[23] != 17:
+            continue
+        ihl = (f[14] & 15) * 4
+        sport, dport = struct.unpack_from("!HH", f, 14 + ihl)
+        udp = f[14 + ihl + 8:]
+        if sport == 67 and ack is None and len(udp) > 240 and b"\x35\x01\x05" in udp[240:]:
+            ack = t
+        if dport == 69 and rrq is None and udp[:2] == b"\x00\x01":
+            rrq = t
+    return ack, ra, rrq
 
 
 # --- the tests ----------------------------------------------------------------------
@@ -199,6 +252,8 @@ def test_bios_guests_boot_by_tftp_by_http_and_as_name_pxe(lab):
     gw.seen(r"^nic2: PXE in the DHCP server, 1 host\(s\) with a name or boot file$")
     guests = [diskless(lab, ns, "bios-tftp", ports[0]), diskless(lab, ns, "bios-http", ports[1]),
               diskless(lab, ns, "bios-name", ports[2], mac=mac3)]
+    pcap = lab.logpath("bios-tftp.pcap")
+    guests[0].args += ["-object", f"filter-dump,id=dump0,netdev={guests[0].nics[0]},file={pcap}"]
     t0 = time.monotonic()
     for g in guests:
         g.start()
@@ -221,6 +276,19 @@ def test_bios_guests_boot_by_tftp_by_http_and_as_name_pxe(lab):
     assert re.search(r"requests (\d+): 200 (\d+)", http), http
     alias = gw.cmd("alias")
     assert re.search(r"^alias 10\.0\.4\.4 on \w+: udp 69 and 49152-65535 tcp 0$", alias, re.M), alias
+
+    # iPXE's IPv6 configurator: vmgate answered each guest's router solicitation,
+    # and the boot went on at once. Without an answer iPXE solicits at 0, 0.25,
+    # 0.75, 1.75, 3.75 and 7.75 s and gives up at about 16 s, before its TFTP request.
+    ndp = gw.cmd("ndp")
+    for nic in (0, 1, 2):
+        assert counter(ndp, rf"^nic{nic}: solicitations \d+, answered (\d+)") >= 1, ndp
+    ack, ra, rrq = boot_timeline(pcap)
+    assert ack is not None and rrq is not None, (ack, ra, rrq)
+    lab.log(f"bios-tftp: DHCP ACK -> router advertisement {ra - ack if ra else None} s, "
+            f"-> TFTP request {rrq - ack:.2f} s")
+    assert ra is not None and ra - ack < 1.5, (ack, ra, rrq)
+    assert rrq - ack < 5, f"iPXE waited {rrq - ack:.1f} s between its DHCP ACK and TFTP"
 
 
 @lab.timeout(600)
@@ -297,6 +365,13 @@ def test_busybox_tftp_intact_concurrent_and_refused(lab):
     g.boot(90)
     lease = g.sh("cat /run/udhcpc/eth0.lease")
     assert not re.search(r"^(boot_file|siaddr)=", lease, re.M), lease
+    # Linux solicits a router too, and vmgate's answer (lifetime 0, no prefix)
+    # gives it neither a default route nor an address beyond its link-local one.
+    wait_ndp_answered(gw, 0, 30)
+    routes = g.sh("ip -6 route show; echo; ip -6 addr show dev eth0; echo; ip -6 neigh show")
+    lab.log(f"guest IPv6 after vmgate's router advertisement:\n{routes}")
+    assert "default" not in routes, routes
+    assert not re.search(r"inet6 (?!fe80:)", routes), routes
 
     def fetch(rel, server="10.0.2.2", blksize=None, local="/tmp/f"):
         b = f" -b {blksize}" if blksize else ""

@@ -8,6 +8,7 @@
 #include "lwip-port/hooks.h"
 #include "lwip-port/icmp_err.h"
 #include "lwip-port/nat_glue.h"
+#include "lwip-port/ndp_glue.h"
 #include "lwip-port/nicif.h"
 #include "net/bytes.h"
 
@@ -177,6 +178,7 @@ void gf_teardown(void)
         unit_clock_advance_ms(1000);
         sys_check_timeouts();
     }
+    ndp_glue_test_reset();
     if (gf_wan.nif)
         netif_remove(gf_wan.nif);
     if (gf_lan.nif)

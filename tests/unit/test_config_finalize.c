@@ -224,7 +224,7 @@ TEST(config_fin_natpf_on_nat_and_natnet_nics)
 {
     CHECK_EQ_INT(parse_text(&c, "natpf nic1 ssh,tcp,,2222,,22; natpf nic1 web,tcp,,8080,10.0.2.15,80;"
                                 "natnetwork lab 10.0.5.0/24; nic2 natnet lab; natpf nic2 a,tcp,,2223,,22;"
-                                "natpf lab b,tcp,,2224,10.0.5.4,22"), 0);
+                                "natpf lab b,tcp,,2224,10.0.5.5,22"), 0);
     finalize(&c, 3);
     CHECK_EQ_INT(cap.n, 0);
     CHECK_EQ_INT(c.n_natpf, 4);
@@ -257,16 +257,53 @@ TEST(config_fin_natpf_guest_address_checks)
 {
     CHECK_EQ_INT(parse_text(&c, "natpf nic1 a,tcp,,1001,10.0.3.15,22; natpf nic1 b,tcp,,1002,10.0.2.2,22;"
                                 "natpf nic1 c,tcp,,1003,10.0.2.3,22; natpf nic1 d,tcp,,1004,10.0.2.255,22;"
-                                "natpf nic1 e,tcp,,1005,10.0.2.0,22; natpf nic1 ok,tcp,,1006,10.0.2.4,22"), 0);
+                                "natpf nic1 e,tcp,,1005,10.0.2.0,22; natpf nic1 f,tcp,,1006,10.0.2.4,22;"
+                                "natpf nic1 ok,tcp,,1007,10.0.2.5,22"), 0);
     finalize(&c, 2);
-    REQUIRE_EQ_INT(cap.n, 5);
+    REQUIRE_EQ_INT(cap.n, 6);
     CHECK_EQ_STR(cap.why[0], "10.0.3.15 is not in nic1's network 10.0.2.0/24");
     CHECK_EQ_STR(cap.why[1], "10.0.2.2 is vmgate's own address on nic1");
     CHECK_EQ_STR(cap.why[2], "10.0.2.3 is vmgate's own address on nic1");
     CHECK_EQ_STR(cap.why[3], "10.0.2.255 is the network or broadcast address of nic1's network");
     CHECK_EQ_STR(cap.why[4], "10.0.2.0 is the network or broadcast address of nic1's network");
+    /* NET+4 was a guest's until vmgate's TFTP server took it (issue 15). */
+    CHECK_EQ_STR(cap.stmt[5], "natpf nic1 f,tcp,,1006,10.0.2.4,22");
+    CHECK_EQ_STR(cap.why[5], "10.0.2.4 is vmgate's TFTP server on nic1 (NET+4, as in VirtualBox's NAT)");
     REQUIRE_EQ_INT(c.n_natpf, 1);
     CHECK_EQ_STR(c.natpf[0].name, "ok");
+}
+
+TEST(config_fin_net_plus_4_is_vmgates_on_nat_networks_only)
+{
+    /* On a NAT network, a NAT Network port and a NAT Network by name: refused, as
+     * a rule's guest and as a reservation; on a host-only network .4 is a guest's
+     * (vmgate serves TFTP there only at its own address). NET+2 and NET+3 of a
+     * NAT Network are vmgate's as on a NAT network. */
+    CHECK_EQ_INT(parse_text(&c, "natnetwork lab 10.0.5.0/24; nic2 natnet lab; nic3 hostonly 192.168.56.1/24;"
+                                "natpf nic1 a,tcp,,1001,10.0.2.4,22; natpf nic2 b,udp,,1002,10.0.5.4,69;"
+                                "natpf lab c,tcp,,1003,10.0.5.4,22; natpf lab d,tcp,,1004,10.0.5.2,22;"
+                                "natpf lab e,tcp,,1005,10.0.5.3,22; natpf nic2 f,tcp,,1006,10.0.5.3,22;"
+                                "dhcp nic1 host 52:54:00:00:00:01 10.0.2.4;"
+                                "dhcp nic2 host 52:54:00:00:00:02 10.0.5.4;"
+                                "dhcp nic3 host 52:54:00:00:00:03 192.168.56.4;"
+                                "natpf lab ok,tcp,,1007,10.0.5.5,22"), 0);
+    finalize(&c, 4);
+    REQUIRE_EQ_INT(cap.n, 8);
+    CHECK_EQ_STR(cap.why[0], "10.0.2.4 is vmgate's TFTP server on nic1 (NET+4, as in VirtualBox's NAT)");
+    CHECK_EQ_STR(cap.why[1], "10.0.5.4 is vmgate's TFTP server on nic2 (NET+4, as in VirtualBox's NAT)");
+    CHECK_EQ_STR(cap.stmt[2], "natpf lab c,tcp,,1003,10.0.5.4,22");
+    CHECK_EQ_STR(cap.why[2], "10.0.5.4 is vmgate's TFTP server on natnetwork lab (NET+4, as in VirtualBox's NAT)");
+    CHECK_EQ_STR(cap.why[3], "10.0.5.2 is vmgate's own address on natnetwork lab");
+    CHECK_EQ_STR(cap.why[4], "10.0.5.3 is vmgate's own address on natnetwork lab");
+    CHECK_EQ_STR(cap.why[5], "10.0.5.3 is vmgate's own address on nic2");
+    CHECK_EQ_STR(cap.stmt[6], "dhcp nic1 host 52:54:00:00:00:01 10.0.2.4");
+    CHECK_EQ_STR(cap.why[6], "10.0.2.4 is vmgate's TFTP server on nic1 (NET+4, as in VirtualBox's NAT)");
+    CHECK_EQ_STR(cap.stmt[7], "dhcp nic2 host 52:54:00:00:00:02 10.0.5.4");
+    CHECK_EQ_STR(cap.why[7], "10.0.5.4 is vmgate's TFTP server on nic2 (NET+4, as in VirtualBox's NAT)");
+    REQUIRE_EQ_INT(c.n_natpf, 1);
+    CHECK_EQ_STR(c.natpf[0].name, "ok");
+    REQUIRE_EQ_INT(c.n_hosts, 1);
+    CHECK_EQ_INT(c.host[0].ip, IP4(192, 168, 56, 4));
 }
 
 TEST(config_fin_natpf_natnetwork_checks)

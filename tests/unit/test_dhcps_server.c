@@ -112,6 +112,27 @@ TEST(dhcps_offers_the_first_pool_address)
     dhcps_destroy(s);
 }
 
+TEST(dhcps_never_leases_its_tftp_address)
+{
+    /* A pool from .3 over NET+4 (vmgate's TFTP server on a NAT network): the
+     * server skips .3 (DNS) and .4 (TFTP) as it skips .2, and a reservation of .4
+     * is left out. */
+    test_nat_config(&cfg);
+    cfg.tftp_ip = IP4(10, 0, 2, 4);
+    cfg.pool_first = IP4(10, 0, 2, 3);
+    cfg.pool_last = IP4(10, 0, 2, 6);
+    test_mac(cfg.hosts[0].mac, 9);
+    cfg.hosts[0].ip = IP4(10, 0, 2, 4);
+    cfg.n_hosts = 1;
+    struct dhcps *s = test_server(&cfg, 0);
+    CHECK_EQ_INT(dhcps_get_config(s)->n_hosts, 0);
+    CHECK_EQ_INT(dhcps_get_stats(s)->hosts_ignored, 1);
+    CHECK_EQ_INT(test_lease(s, 1, 0), IP4(10, 0, 2, 5));
+    CHECK_EQ_INT(test_lease(s, 2, 0), IP4(10, 0, 2, 6));
+    CHECK_EQ_INT(test_lease(s, 3, 0), 0);
+    dhcps_destroy(s);
+}
+
 TEST(dhcps_selecting_request_binds)
 {
     test_nat_config(&cfg);
