@@ -4,7 +4,7 @@
 #include "appliance.h"
 #include "dnsrelay_glue.h"
 #include "nicif.h"
-#include "bridge.h"
+#include "switch_glue.h"
 #include "alias.h"
 #include "nat_glue.h"
 #include "fastpath.h"
@@ -133,20 +133,50 @@ static void setup_nat(struct nic *n, const struct cfg_nic *c)
     ndp_glue_attach(nif, n->name);
 }
 
-/* A NAT Network: every NIC that names it becomes a port of one bridge, and vmgate
- * is .2 on the bridge, so the guests behind those NICs share one subnet. */
+/* The `switch NAME ...` settings of a network, or NULL. */
+static const struct cfg_switch *switch_settings(const char *name)
+{
+    for (unsigned i = 0; i < cfg.n_switches; i++)
+        if (strcmp(cfg.sw[i].name, name) == 0)
+            return &cfg.sw[i];
+    return NULL;
+}
+
+/* Makes a switch of every NIC whose role is `role` on network `name`; *first is the
+ * first of them (NULL: none). NULL when no NIC joins it or the switch cannot be made. */
+static struct switch_glue *switch_of_nics(const char *name, enum cfg_nic_role role, const char *kind,
+                                          struct nic **first, unsigned *n_ports)
+{
+    struct switch_glue *g = NULL;
+    *first = NULL;
+    *n_ports = 0;
+    for (unsigned i = 0; i < nic_count(); i++) {
+        if (cfg.nic[i].role != role || strcmp(cfg.nic[i].net_name, name) != 0)
+            continue;
+        if (!g && !(g = switch_glue_create(name, kind, switch_settings(name))))
+            return NULL;
+        if (switch_glue_add_nic(g, nic_get(i), &cfg.nic[i].vlan) == 0) {
+            if (!*first)
+                *first = nic_get(i);
+            ++*n_ports;
+        }
+    }
+    return g;
+}
+
+/* A NAT Network: every NIC that names it becomes a port of one switch (net/switch.h)
+ * with vmgate's router as a port of its own at .2, so the guests behind those NICs
+ * share one subnet. */
 static void setup_natnet(const struct cfg_natnet *nn)
 {
-    struct nic *ports[BRIDGE_MAX_PORTS];
-    unsigned n = 0;
-    for (unsigned i = 0; i < nic_count() && n < BRIDGE_MAX_PORTS; i++)
-        if (cfg.nic[i].role == CFG_NIC_NATNET && strcmp(cfg.nic[i].net_name, nn->name) == 0)
-            ports[n++] = nic_get(i);
-    if (n == 0)
+    struct nic *first;
+    unsigned n;
+    struct switch_glue *g = switch_of_nics(nn->name, CFG_NIC_NATNET, "natnet", &first, &n);
+    if (!g || !first)
         return;                                 /* declared, but no NIC joins it */
     ip4_addr_t addr = ip4(nn->net + 2);
     ip4_addr_t mask = ip4(ip4_prefix_mask(nn->prefix));
-    struct netif *br = bridge_create(nn->name, ports, n, &addr, &mask);
+    struct netif *br = switch_glue_add_router(g, &addr, &mask, first->mac);
     if (!br)
         return;
     natnet_netif[nn - cfg.natnet] = br;
@@ -159,12 +189,27 @@ static void setup_natnet(const struct cfg_natnet *nn)
     status_changed(br);
     /* The first port's configuration stands for the network (config_finalize gave
      * every port the natnetwork's address and DHCP setting). */
-    start_dhcp_server(ports[0], br, &cfg.nic[ports[0]->index]);
-    pxe_glue_attach(br, nn->net + CFG_NAT_HOST_GW, &cfg.nic[ports[0]->index], &cfg,
-                    (int)ports[0]->index);
+    start_dhcp_server(first, br, &cfg.nic[first->index]);
+    pxe_glue_attach(br, nn->net + CFG_NAT_HOST_GW, &cfg.nic[first->index], &cfg,
+                    (int)first->index);
     char label[16];
     snprintf(label, sizeof label, "natnet %s", nn->name);
     ndp_glue_attach(br, label);
+}
+
+/* Internal networks: one switch of NIC ports per name, no router (VirtualBox's
+ * intnet: the guests reach each other and nothing else). */
+static void setup_intnets(void)
+{
+    for (unsigned i = 0; i < nic_count(); i++) {
+        const struct cfg_nic *c = &cfg.nic[i];
+        if (c->role != CFG_NIC_INTNET || switch_glue_find(c->net_name))
+            continue;
+        struct nic *first;
+        unsigned n;
+        if (switch_of_nics(c->net_name, CFG_NIC_INTNET, "intnet", &first, &n))
+            kprintf("intnet %s: %u NICs\n", c->net_name, n);
+    }
 }
 
 /* A host-only network: routed to the WAN without NAT, vmgate at its own address. */
@@ -213,12 +258,8 @@ static void setup_nic(struct nic *n, const struct cfg_nic *c)
         kprintf("%s: off (cable pulled)\n", n->name);
         break;
     case CFG_NIC_NATNET:
-        break;                                  /* set up with its network, below */
     case CFG_NIC_INTNET:
-        n->admin_up = false;
-        kprintf("%s: intnet '%s' is not supported by this build yet; NIC left down\n", n->name,
-                c->net_name);
-        break;
+        break;                                  /* set up with its network, below */
     case CFG_NIC_UNSET:
         break;
     }
@@ -279,6 +320,7 @@ void appliance_init(const struct boot_info *bi)
     }
     for (unsigned i = 0; i < cfg.n_natnets; i++)
         setup_natnet(&cfg.natnet[i]);
+    setup_intnets();
     setup_rules();
     fastpath_attach_all();
 }
