@@ -831,6 +831,119 @@ static bool parse_switch(struct vmgate_config *c, struct cfg_stmt *s)
     return true;
 }
 
+/* --- tunnel NAME udp [sport=P] [dest=ADDR] [dport=P]; NAME intnet|natnet NET --------- */
+
+static struct cfg_tunnel *tunnel_find(struct vmgate_config *c, const char *name)
+{
+    for (unsigned i = 0; i < c->n_tunnels; i++)
+        if (strcmp(c->tunnel[i].name, name) == 0)
+            return &c->tunnel[i];
+    return NULL;
+}
+
+/* Words that begin statements of their own cannot name a tunnel. */
+static bool is_keyword(const char *w)
+{
+    static const char *const kw[] = {"natnetwork", "natpf", "dhcp", "pxe", "dns", "hostname",
+                                     "nat", "switch", "tunnel"};
+    for (unsigned i = 0; i < sizeof kw / sizeof kw[0]; i++)
+        if (strcmp(w, kw[i]) == 0)
+            return true;
+    return cfg_is_nic_word(w) || strncmp(w, "nic", 3) == 0;
+}
+
+/* A port for sport= or dport=: 1..65535. */
+static bool parse_port(struct cfg_stmt *s, const char *key, const char *val, uint16_t *out)
+{
+    uint32_t v;
+    if (!cfg_scan_uint(val, 1, 65535, &v))
+        return cfg_fail(s, "%s must be a port 1..65535 ('%.*s')", key, CFG_QUOTE_MAX, val);
+    *out = (uint16_t)v;
+    return true;
+}
+
+/* VirtualBox's UDPTunnel parameters, its defaults for those not given. A tunnel
+ * redefined keeps its attachment; two tunnels may not share a local port. */
+static bool parse_tunnel(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    struct cfg_tunnel t, *slot;
+    unsigned seen = 0;
+
+    if (s->n < 3)
+        return cfg_fail(s, "tunnel needs NAME udp [sport=PORT] [dest=ADDR] [dport=PORT]");
+    if (is_keyword(s->w[1]))
+        return cfg_fail(s, "'%.*s' cannot name a tunnel", CFG_QUOTE_MAX, s->w[1]);
+    memset(&t, 0, sizeof t);
+    if (!cfg_scan_name(s, s->w[1], "tunnel name", t.name))
+        return false;
+    if (strcmp(s->w[2], "udp") != 0)
+        return cfg_fail(s, "unknown tunnel type '%.*s' (udp)", CFG_QUOTE_MAX, s->w[2]);
+    t.sport = CFG_TUNNEL_SPORT;
+    t.dest = CFG_TUNNEL_DEST;
+    t.dport = CFG_TUNNEL_DPORT;
+    for (unsigned i = 3; i < s->n; i++) {
+        const char *w = s->w[i], *eq = strchr(w, '=');
+        size_t klen = eq ? (size_t)(eq - w) : strlen(w);
+        unsigned bit = klen == 5 && strncmp(w, "sport", 5) == 0 ? 1
+                     : klen == 4 && strncmp(w, "dest", 4) == 0 ? 2
+                     : klen == 5 && strncmp(w, "dport", 5) == 0 ? 4 : 0;
+        if (!bit || !eq)
+            return cfg_fail(s, "unexpected '%.*s' (sport=PORT, dest=ADDR, dport=PORT)", CFG_QUOTE_MAX, w);
+        if (seen & bit)
+            return cfg_fail(s, "'%.*s' given twice", (int)klen, w);
+        seen |= bit;
+        if (bit == 1 && !parse_port(s, "sport", eq + 1, &t.sport))
+            return false;
+        if (bit == 4 && !parse_port(s, "dport", eq + 1, &t.dport))
+            return false;
+        if (bit == 2 && !cfg_scan_ip4(eq + 1, &t.dest))
+            return cfg_fail(s, "dest must be an IPv4 address ('%.*s')", CFG_QUOTE_MAX, eq + 1);
+        if (bit == 2 && (t.dest == 0 || t.dest == 0xffffffffu || (t.dest >> 28) == 0xe))
+            return cfg_fail(s, "dest must be one host's address");
+    }
+    slot = tunnel_find(c, t.name);
+    for (unsigned i = 0; i < c->n_tunnels; i++)
+        if (&c->tunnel[i] != slot && c->tunnel[i].sport == t.sport)
+            return cfg_fail(s, "sport %u is tunnel %.*s's already", t.sport, CFG_NAME_MAX - 1,
+                            c->tunnel[i].name);
+    if (!slot) {
+        if (c->n_tunnels == CFG_MAX_TUNNELS)
+            return cfg_fail(s, "too many tunnels (max %d)", CFG_MAX_TUNNELS);
+        slot = &c->tunnel[c->n_tunnels++];
+    } else {
+        t.role = slot->role;
+        memcpy(t.net_name, slot->net_name, sizeof t.net_name);
+    }
+    *slot = t;
+    return true;
+}
+
+/* `NAME intnet NET` or `NAME natnet NET`, NAME a tunnel declared before. */
+static bool parse_tunnel_role(struct cfg_tunnel *t, struct cfg_stmt *s)
+{
+    enum cfg_nic_role role;
+    char net[CFG_NAME_MAX];
+
+    if (s->n < 2)
+        return cfg_fail(s, "tunnel %.*s: missing setting (intnet NET, natnet NET)", CFG_NAME_MAX - 1, t->name);
+    if (strcmp(s->w[1], "intnet") == 0)
+        role = CFG_NIC_INTNET;
+    else if (strcmp(s->w[1], "natnet") == 0)
+        role = CFG_NIC_NATNET;
+    else
+        return cfg_fail(s, "tunnel %.*s: unknown setting '%.*s' (intnet, natnet)", CFG_NAME_MAX - 1,
+                        t->name, CFG_QUOTE_MAX, s->w[1]);
+    if (s->n != 3)
+        return cfg_fail(s, "%s needs one network name", s->w[1]);
+    if (cfg_is_nic_word(s->w[2]))
+        return cfg_fail(s, "'%.*s' is a NIC, not a network", CFG_QUOTE_MAX, s->w[2]);
+    if (!cfg_scan_name(s, s->w[2], "network name", net))
+        return false;
+    t->role = role;
+    memcpy(t->net_name, net, sizeof net);
+    return true;
+}
+
 /* --- statements ------------------------------------------------------------------ */
 
 static bool is_blank(char ch)
@@ -907,6 +1020,11 @@ static bool stmt_apply(struct vmgate_config *c, struct cfg_stmt *s, const char *
         return parse_nat(c, s);
     if (strcmp(w0, "switch") == 0)
         return parse_switch(c, s);
+    if (strcmp(w0, "tunnel") == 0)
+        return parse_tunnel(c, s);
+    struct cfg_tunnel *t = tunnel_find(c, w0);
+    if (t)
+        return parse_tunnel_role(t, s);
     return cfg_fail(s, "unknown statement");
 }
 

@@ -15,6 +15,7 @@
 #define CFG_MAX_NATNETS  8
 #define CFG_MAX_DNS      3
 #define CFG_MAX_SWITCHES 8      /* `switch NAME ...` settings: one per network at most */
+#define CFG_MAX_TUNNELS  8
 #define CFG_NAME_MAX     32     /* names hold at most CFG_NAME_MAX - 1 characters */
 #define CFG_STMT_MAX     512    /* one statement, trimmed, at most CFG_STMT_MAX - 1 bytes */
 #define CFG_DOMAIN_MAX   64     /* a DNS domain (option 15): at most 63 characters */
@@ -88,6 +89,22 @@ struct cfg_switch {
     uint32_t aging_s;
     uint32_t fdb;
     uint32_t port_fdb;
+};
+
+/* A UDP tunnel (`tunnel NAME udp [sport=P] [dest=ADDR] [dport=P]`, VirtualBox's
+ * UDPTunnel: each Ethernet frame one datagram, no header) and the switch it is a
+ * port of (`NAME intnet NET`, `NAME natnet NET`). A tunnel statement replaces the
+ * endpoints and keeps the attachment, as a NIC's role statement keeps its MTU. */
+#define CFG_TUNNEL_SPORT 4444u      /* VirtualBox's defaults */
+#define CFG_TUNNEL_DEST  0x7f000001u
+#define CFG_TUNNEL_DPORT 4445u
+struct cfg_tunnel {
+    char name[CFG_NAME_MAX];
+    uint16_t sport;                 /* vmgate's port */
+    uint32_t dest;                  /* the peer: the only source accepted */
+    uint16_t dport;
+    enum cfg_nic_role role;         /* CFG_NIC_UNSET (attached nowhere), INTNET or NATNET */
+    char net_name[CFG_NAME_MAX];
 };
 
 struct cfg_nic {
@@ -173,6 +190,8 @@ struct vmgate_config {
     uint32_t nat_flows;
     struct cfg_switch sw[CFG_MAX_SWITCHES];
     unsigned n_switches;
+    struct cfg_tunnel tunnel[CFG_MAX_TUNNELS];
+    unsigned n_tunnels;
 };
 
 /* Called once per rejected statement: `statement` is the statement's text (trimmed;
@@ -221,7 +240,8 @@ int config_parse(struct vmgate_config *c, const char *text, size_t len,
  * `dhcp off`), a port's own replaced by its natnetwork's. Last, `nicN vlan ...` of a
  * NIC that is no switch port (intnet, natnet) is reported and dropped, and so is
  * `switch NAME ...` naming neither an internal network with a port nor a
- * natnetwork. 
+ * natnetwork; a tunnel's `natnet NET` naming no natnetwork is reported and the
+ * tunnel left unattached. 
  * A dropped statement counts as never written, so the NIC falls back to its
  * default. Finalizing twice gives the same result as finalizing once. err may be
  * NULL. */

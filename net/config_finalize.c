@@ -514,8 +514,9 @@ static void check_nic_dhcp(struct vmgate_config *c, unsigned n_nics, const struc
     }
 }
 
-/* Step 8: VLANs belong to switch ports; switch settings to a network that has a
- * switch (an internal network with a port, or a natnetwork). */
+/* Step 8: VLANs belong to switch ports; a tunnel's natnet must exist; switch
+ * settings belong to a network that has a switch (an internal network with a NIC
+ * or tunnel port, or a natnetwork). */
 static void check_switches(struct vmgate_config *c, unsigned n_nics, const struct report *r)
 {
     char line[CFG_STMT_MAX];
@@ -530,9 +531,21 @@ static void check_switches(struct vmgate_config *c, unsigned n_nics, const struc
                cfg_role_name(n->role));
         memset(&n->vlan, 0, sizeof n->vlan);
     }
+    for (unsigned k = 0; k < c->n_tunnels; k++) {
+        struct cfg_tunnel *t = &c->tunnel[k];
+        if (t->role != CFG_NIC_NATNET || natnet_lookup(c, t->net_name))
+            continue;
+        cfg_format_tunnel_role(t, line);
+        report(r, line, "no natnetwork '%.*s'", CFG_NAME_MAX - 1, t->net_name);
+        t->role = CFG_NIC_UNSET;
+        memset(t->net_name, 0, sizeof t->net_name);
+    }
     for (unsigned k = 0; k < c->n_switches; k++) {
         const struct cfg_switch *w = &c->sw[k];
         bool found = natnet_lookup(c, w->name) != NULL;
+        for (unsigned i = 0; i < c->n_tunnels && !found; i++)
+            found = c->tunnel[i].role == CFG_NIC_INTNET &&
+                    strncmp(c->tunnel[i].net_name, w->name, CFG_NAME_MAX) == 0;
         for (unsigned i = 0; i < n_nics && !found; i++)
             found = c->nic[i].role == CFG_NIC_INTNET &&
                     strncmp(c->nic[i].net_name, w->name, CFG_NAME_MAX) == 0;

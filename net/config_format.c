@@ -111,6 +111,21 @@ void cfg_format_switch(const struct cfg_switch *w, char *buf)
         out_printf(&o, " port-fdb %u", (unsigned)w->port_fdb);
 }
 
+void cfg_format_tunnel(const struct cfg_tunnel *t, char *buf)
+{
+    char a[16];
+    snprintf(buf, CFG_STMT_MAX, "tunnel %.*s udp sport=%u dest=%s dport=%u", CFG_NAME_MAX - 1, t->name,
+             t->sport, cfg_ip4_str(t->dest, a), t->dport);
+}
+
+void cfg_format_tunnel_role(const struct cfg_tunnel *t, char *buf)
+{
+    buf[0] = '\0';
+    if (t->role == CFG_NIC_INTNET || t->role == CFG_NIC_NATNET)
+        snprintf(buf, CFG_STMT_MAX, "%.*s %s %.*s", CFG_NAME_MAX - 1, t->name,
+                 t->role == CFG_NIC_INTNET ? "intnet" : "natnet", CFG_NAME_MAX - 1, t->net_name);
+}
+
 /* Contract in config_priv.h. Always the comma form, which both owners accept. */
 void cfg_format_natpf(const struct cfg_natpf *r, char *buf)
 {
@@ -263,6 +278,13 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
             cfg_format_pxe(&n->pxe, owner, emit_line, &o);
         }
     }
+    for (unsigned k = 0; k < c->n_tunnels && k < CFG_MAX_TUNNELS; k++) {
+        cfg_format_tunnel(&c->tunnel[k], line);
+        out_printf(&o, "%s\n", line);
+        cfg_format_tunnel_role(&c->tunnel[k], line);
+        if (line[0])
+            out_printf(&o, "%s\n", line);
+    }
     for (unsigned k = 0; k < c->n_switches && k < CFG_MAX_SWITCHES; k++) {
         cfg_format_switch(&c->sw[k], line);
         out_printf(&o, "%s\n", line);
@@ -350,6 +372,13 @@ static bool host_equal(const struct cfg_dhcp_host *a, const struct cfg_dhcp_host
            strncmp(a->boot, b->boot, CFG_FILE_MAX) == 0;
 }
 
+static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
+{
+    return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->sport == b->sport &&
+           a->dest == b->dest && a->dport == b->dport && a->role == b->role &&
+           strncmp(a->net_name, b->net_name, CFG_NAME_MAX) == 0;
+}
+
 static bool natnet_equal(const struct cfg_natnet *a, const struct cfg_natnet *b)
 {
     return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->net == b->net &&
@@ -364,8 +393,12 @@ bool config_equal(const struct vmgate_config *a, const struct vmgate_config *b)
         a->n_natnets != b->n_natnets || a->n_dns != b->n_dns ||
         strncmp(a->hostname, b->hostname, CFG_NAME_MAX) != 0 ||
         memcmp(a->nat_timeout, b->nat_timeout, sizeof a->nat_timeout) != 0 ||
-        a->nat_flows != b->nat_flows || a->n_switches != b->n_switches)
+        a->nat_flows != b->nat_flows || a->n_switches != b->n_switches ||
+        a->n_tunnels != b->n_tunnels)
         return false;
+    for (unsigned k = 0; k < a->n_tunnels && k < CFG_MAX_TUNNELS; k++)
+        if (!tunnel_equal(&a->tunnel[k], &b->tunnel[k]))
+            return false;
     for (unsigned k = 0; k < a->n_switches && k < CFG_MAX_SWITCHES; k++)
         if (!switch_equal(&a->sw[k], &b->sw[k]))
             return false;
