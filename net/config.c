@@ -239,7 +239,7 @@ static bool parse_vid_list(struct cfg_stmt *s, const char *list, uint64_t bits[6
     for (const char *p = list;; ) {
         char item[CFG_STMT_MAX], *dash;
         size_t len = strcspn(p, ",");
-        uint16_t first, last;
+        uint16_t first = 0, last;
         memcpy(item, p, len);
         item[len] = '\0';
         dash = strchr(item, '-');
