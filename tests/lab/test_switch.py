@@ -1,0 +1,116 @@
+"""vmgate's switch (net/switch.h) behind internal networks, NAT Networks and UDP
+tunnels (issue 17): a QEMU guest whose only NIC is `-netdev dgram` aimed at vmgate's
+tunnel port is on a NAT Network (DHCP, DNS, NAT from vmgate); a datagram from a
+sender other than the tunnel's peer is dropped and counted; guests on one internal
+network reach each other, a guest on another internal network or in another VLAN
+does not."""
+import re
+
+import lab
+from natlab import NatLab, OUT_ADDR
+from vmgate import Vmgate
+
+
+def tunnel_drops(gw, name="t0"):
+    out = gw.cmd(f"tunnel {name}")
+    m = re.search(r"drops:(.*)", out)
+    assert m, out
+    return {k: int(v) for k, v in re.findall(r"([a-z-]+) (\d+)", m.group(1))}, out
+
+
+def send_datagram(ns, src, dst, payload):
+    """One UDP datagram from src (addr, port) to dst, sent inside the namespace."""
+    ns.run(["python3", "-c", "import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+            "s.bind((sys.argv[1], int(sys.argv[2]))); "
+            "s.sendto(bytes.fromhex(sys.argv[5]), (sys.argv[3], int(sys.argv[4])))",
+            src[0], str(src[1]), dst[0], str(dst[1]), payload.hex()], timeout=10)
+
+
+@lab.timeout(180)
+@lab.requires("build")
+def test_dgram_guest_on_a_nat_network_through_a_tunnel(lab):
+    """The guest's NIC is QEMU's dgram netdev, one Ethernet frame per UDP datagram,
+    aimed at vmgate's WAN address, port 4444: vmgate's tunnel t0 is a port of NAT
+    Network `lab`, so the guest leases .15 from vmgate, resolves through the relay
+    at .3 and fetches from the outside namespace's server through vmgate's NAT (the
+    server sees vmgate's WAN address). A datagram to the tunnel's port from another
+    source port is dropped and counted as wrong-peer, the frame it held switched
+    nowhere."""
+    # VirtualBox's default ports (sport 4444, dport 4445): the namespace is the
+    # test's own, so nothing else can hold them.
+    peer_port = 4445
+    t = NatLab(lab, lans=0, config=f"natnetwork lab 10.0.9.0/24; tunnel t0 udp dest={OUT_ADDR}; "
+                                   "t0 natnet lab")
+    wan = t.start()
+    t.gw.seen(rf"^tunnel t0: udp port 4444 <-> 192\.168\.60\.1:{peer_port}, a port of natnet lab$")
+    g = lab.linux_vm("g", ns=t.out, net="dhcp")
+    g.nic(f"dgram,local.type=inet,local.host={OUT_ADDR},local.port={peer_port},"
+          f"remote.type=inet,remote.host={wan},remote.port=4444")
+    words = g.boot(timeout=90)
+    assert words.get("eth0", "").startswith("10.0.9.15/"), words
+    lease = t.lease(g)
+    assert lease["router"] == "10.0.9.2", lease
+    assert lease["dns"].split()[0] == "10.0.9.3", lease
+    got = g.sh(f"timeout 60 wget -q -O - {t.http.url(host='www.lab.test')} | sha256sum", timeout=90)
+    assert got.split()[0] == t.http.sha256
+    assert wan in t.http_clients(), t.http_clients()
+
+    drops, out = tunnel_drops(t.gw)
+    assert drops["wrong-peer"] == 0, out
+    tx = int(re.search(r"tx (\d+) datagrams", out).group(1))
+    assert tx > (1 << 20) // 1500, out                      # the 1 MiB came through it
+    # A broadcast frame (an ARP request for the guest's address) from the right
+    # address but the wrong port: dropped, never switched to the guest.
+    frame = bytes.fromhex("ffffffffffff" "020000000099" "0806" "0001080006040001"
+                          "020000000099" "0a090063" "000000000000" "0a09000f") + bytes(18)
+    for port in (peer_port + 1, peer_port + 2):
+        send_datagram(t.out, (OUT_ADDR, port), (wan, 4444), frame)
+    drops, out = tunnel_drops(t.gw)
+    assert drops["wrong-peer"] == 2, out
+    assert f"last wrong peer {OUT_ADDR}:{peer_port + 2}" in out, out
+    sw = t.gw.cmd("switch lab")
+    assert "02:00:00:00:00:99" not in sw, sw                # nothing learned from it
+    assert re.search(r"port t0 up access 1 fdb 1:", sw), sw
+    assert re.search(r"port vmgate up access 1 endpoint", sw), sw
+
+
+@lab.timeout(180)
+@lab.requires("build")
+def test_internal_networks_and_vlans_are_separate(lab):
+    """Three internal networks' worth of guests on one vmgate with no WAN: a and b on
+    intnet `one` reach each other; c on intnet `two` reaches neither, though its
+    address is in their subnet; d on intnet `one` but in VLAN 20 (an access port)
+    reaches neither. The switch learned a and b on their ports."""
+    ns = lab.namespace("sw")
+    gw = Vmgate(lab, ns, config="nic0 intnet one; nic1 intnet one; nic2 intnet two; "
+                                "nic3 intnet one; nic3 vlan access 20")
+    ports = [ns.free_port() for _ in range(4)]
+    for p in ports:
+        gw.nic_socket_listen(p)
+    gw.start()
+    guests = []
+    for i, name in enumerate("abcd"):
+        g = lab.linux_vm(name, ns=ns, net=f"10.5.0.{i + 1}/24")
+        g.nic_socket_connect(ports[i])
+        guests.append(g)
+    for g in guests:
+        g.start()
+    for g in guests:
+        g.wait_for("GUEST-READY", 90)
+    a, b, c, d = guests
+    a.sh("ping -c 2 -W 2 10.5.0.2")
+    b.sh("ping -c 2 -W 2 10.5.0.1")
+    for g, target in ((c, "10.5.0.1"), (c, "10.5.0.2"), (d, "10.5.0.1"), (d, "10.5.0.2"),
+                      (a, "10.5.0.3"), (a, "10.5.0.4")):
+        rc, out = g.run(f"ping -c 2 -W 1 {target}", timeout=20)
+        assert rc != 0, f"{g.name} reached {target}: {out}"
+    one = gw.cmd("switch one")
+    assert re.search(r"switch one \(intnet\): 3 ports", one), one
+    assert re.search(r"port nic3 up access 20 ", one), one
+    macs = {}
+    for g in (a, b):
+        mac = g.sh("cat /sys/class/net/eth0/address").strip()
+        assert re.search(rf"vlan 1 {mac} port nic{'ab'.index(g.name)} ", one), (mac, one)
+        macs[g.name] = mac
+    two = gw.cmd("switch two")
+    assert macs["a"] not in two and macs["b"] not in two, two
