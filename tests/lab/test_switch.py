@@ -4,7 +4,9 @@ tunnel port is on a NAT Network (DHCP, DNS, NAT from vmgate); a datagram from a
 sender other than the tunnel's peer is dropped and counted; guests on one internal
 network reach each other, a guest on another internal network or in another VLAN
 does not."""
+import os
 import re
+import time
 
 import lab
 from natlab import NatLab, OUT_ADDR
@@ -54,11 +56,26 @@ def test_dgram_guest_on_a_nat_network_through_a_tunnel(lab):
     got = g.sh(f"timeout 60 wget -q -O - {t.http.url(host='www.lab.test')} | sha256sum", timeout=90)
     assert got.split()[0] == t.http.sha256
     assert wan in t.http_clients(), t.http_clients()
+    # An upload: the guest's full-size frames are 1542-byte packets on the
+    # namespace's side, which its kernel fragments and vmgate reassembles.
+    sink = lab.logpath("upload.sha256")
+    t.out.spawn("sink", ["sh", "-c", f"socat -u TCP-LISTEN:9000,reuseaddr - | sha256sum > {sink}"])
+    t.out.wait_listening(9000)
+    sent = g.sh("head -c 1000000 /dev/urandom > /tmp/up && sha256sum /tmp/up").split()[0]
+    g.sh(f"timeout 60 socat -u FILE:/tmp/up TCP:{OUT_ADDR}:9000", timeout=90)
+    for _ in range(50):
+        if os.path.exists(sink) and os.path.getsize(sink) > 0:
+            break
+        time.sleep(0.1)
+    with open(sink) as f:
+        assert f.read().split()[0] == sent
 
     drops, out = tunnel_drops(t.gw)
     assert drops["wrong-peer"] == 0, out
     tx = int(re.search(r"tx (\d+) datagrams", out).group(1))
+    rx = int(re.search(r"rx (\d+) datagrams", out).group(1))
     assert tx > (1 << 20) // 1500, out                      # the 1 MiB came through it
+    assert rx > 1000000 // 1500, out                        # and the upload
     # A broadcast frame (an ARP request for the guest's address) from the right
     # address but the wrong port: dropped, never switched to the guest.
     frame = bytes.fromhex("ffffffffffff" "020000000099" "0806" "0001080006040001"
