@@ -166,7 +166,7 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
 
     for (int i = 0; i < 40 && ch->n > 0; i++) {
         unsigned nic = pick(ch, 9);
-        switch (pick(ch, 18)) {
+        switch (pick(ch, 20)) {
         case 0:
             o = put(buf, len, o, "nic%u wan dhcp", nic);
             break;
@@ -298,6 +298,29 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
                 o = put(buf, len, o, " fdb %s", PICK(ch, sizes));
             if (keys & 4)
                 o = put(buf, len, o, " port-fdb %s", PICK(ch, sizes));
+            break;
+        }
+        case 17: {
+            /* A tunnel: names that collide with keywords and NICs, ports at the
+             * edges, dest addresses a host cannot have, keys twice. */
+            static const char *const tnames[] = { "t0", "t1", "far", "nic1", "switch", "lab" };
+            static const char *const ports[] = { "1", "0", "4444", "4445", "65535", "65536" };
+            static const char *const dests[] = { "127.0.0.1", "10.0.2.2", "0.0.0.0", "224.0.0.1",
+                                                 "255.255.255.255", "1.2.3" };
+            o = put(buf, len, o, "tunnel %s udp", PICK(ch, tnames));
+            for (unsigned k = 0, n = pick(ch, 4); k < n; k++) {
+                switch (pick(ch, 3)) {
+                case 0: o = put(buf, len, o, " sport=%s", PICK(ch, ports)); break;
+                case 1: o = put(buf, len, o, " dest=%s", PICK(ch, dests)); break;
+                default: o = put(buf, len, o, " dport=%s", PICK(ch, ports)); break;
+                }
+            }
+            break;
+        }
+        case 18: {
+            static const char *const tnames[] = { "t0", "t1", "far", "lab" };
+            o = put(buf, len, o, "%s %s %s", PICK(ch, tnames), pick(ch, 2) ? "intnet" : "natnet",
+                    PICK(ch, names));
             break;
         }
         default:
