@@ -131,3 +131,68 @@ def test_internal_networks_and_vlans_are_separate(lab):
         macs[g.name] = mac
     two = gw.cmd("switch two")
     assert macs["a"] not in two and macs["b"] not in two, two
+
+
+@lab.timeout(240)
+@lab.requires("build")
+def test_two_vmgates_joined_by_a_udp_tunnel(lab):
+    """Two "hosts" (namespaces routed to each other over a veth), a vmgate on each
+    with its WAN there, each with tunnel t0 aimed at the other's WAN address and
+    internal network `seg` made of its nic1 and the tunnel: the guests behind them
+    are on one segment. They ping each other and 16 MiB cross intact; each switch
+    learned the far guest on its tunnel port."""
+    hosts = []
+    for i, side in enumerate("ab"):
+        ns = lab.namespace(side)
+        ns.tap("tap0")
+        ns.bridge("br0", f"10.70.{i + 1}.1/24", ports=("tap0",))
+        hosts.append(ns)
+    ha, hb = hosts
+    lab.veth(ha, "to-b", hb, "to-a")
+    ha.addr("to-b", "10.70.0.1/30")
+    hb.addr("to-a", "10.70.0.2/30")
+    ha.ip("route", "add", "10.70.2.0/24", "via", "10.70.0.2")
+    hb.ip("route", "add", "10.70.1.0/24", "via", "10.70.0.1")
+    for ns in hosts:
+        ns.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    gws, guests = [], []
+    for i, ns in enumerate(hosts):
+        me, far = f"10.70.{i + 1}.2", f"10.70.{2 - i}.2"
+        gw = Vmgate(lab, ns, name=f"vmgate-{'ab'[i]}",
+                    config=f"nic0 wan {me}/24 gw 10.70.{i + 1}.1; nic1 intnet seg; "
+                           f"tunnel t0 udp sport=4444 dest={far} dport=4444; t0 intnet seg")
+        gw.nic_tap("tap0")
+        port = ns.free_port()
+        gw.nic_socket_listen(port)
+        gws.append(gw)
+        g = lab.linux_vm(f"g{'ab'[i]}", ns=ns, net=f"10.77.0.{i + 1}/24")
+        g.nic_socket_connect(port)
+        guests.append(g)
+    for gw in gws:
+        gw.start()
+    for g in guests:
+        g.start()
+    for g in guests:
+        g.wait_for("GUEST-READY", 90)
+    a, b = guests
+    a.sh("ping -c 3 -W 2 10.77.0.2")
+    b.sh("ping -c 3 -W 2 10.77.0.1")
+    b.bg("socat -u TCP-LISTEN:9000,reuseaddr - | sha256sum > /tmp/got")
+    b.wait_port(9000)
+    sent = a.sh("head -c 16777216 /dev/urandom > /tmp/blob && sha256sum /tmp/blob").split()[0]
+    a.sh("timeout 120 socat -u FILE:/tmp/blob TCP:10.77.0.2:9000", timeout=150)
+    got = ""
+    for _ in range(50):
+        got = b.sh("cat /tmp/got").strip()
+        if got:
+            break
+        time.sleep(0.2)
+    assert got.split()[0] == sent, got
+    for gw, far in zip(gws, (b, a)):
+        mac = far.sh("cat /sys/class/net/eth0/address").strip()
+        sw = gw.cmd("switch seg")
+        assert re.search(rf"vlan 1 {mac} port t0 ", sw), (mac, sw)
+        drops, out = tunnel_drops(gw)
+        assert drops["wrong-peer"] == 0 and drops["oversize"] == 0, out
+        moved = sum(int(v) for v in re.findall(r"[rt]x (\d+) datagrams", out))
+        assert moved > (16 << 20) // 1500, out              # the 16 MiB went by the tunnel
