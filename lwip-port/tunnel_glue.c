@@ -110,6 +110,11 @@ int tunnel_glue_attach(const struct cfg_tunnel *t, struct switch_glue *g)
         udp_remove(tn->pcb);
         return tn->port;
     }
+    int rc = switch_glue_set_vlan(g, (unsigned)tn->port, &t->vlan);
+    if (rc) {
+        kprintf("tunnel %s: VLANs refused (error %d); port left down\n", t->name, rc);
+        switch_port_set_up(switch_glue_switch(g), (unsigned)tn->port, false);
+    }
     udp_recv(tn->pcb, tunnel_recv, tn);
     n_tunnels++;
     char a[16];

@@ -913,6 +913,7 @@ static bool parse_tunnel(struct vmgate_config *c, struct cfg_stmt *s)
     } else {
         t.role = slot->role;
         memcpy(t.net_name, slot->net_name, sizeof t.net_name);
+        t.vlan = slot->vlan;
     }
     *slot = t;
     return true;
@@ -925,13 +926,16 @@ static bool parse_tunnel_role(struct cfg_tunnel *t, struct cfg_stmt *s)
     char net[CFG_NAME_MAX];
 
     if (s->n < 2)
-        return cfg_fail(s, "tunnel %.*s: missing setting (intnet NET, natnet NET)", CFG_NAME_MAX - 1, t->name);
+        return cfg_fail(s, "tunnel %.*s: missing setting (intnet NET, natnet NET, vlan ...)",
+                        CFG_NAME_MAX - 1, t->name);
+    if (strcmp(s->w[1], "vlan") == 0)
+        return parse_vlan(s, &t->vlan);
     if (strcmp(s->w[1], "intnet") == 0)
         role = CFG_NIC_INTNET;
     else if (strcmp(s->w[1], "natnet") == 0)
         role = CFG_NIC_NATNET;
     else
-        return cfg_fail(s, "tunnel %.*s: unknown setting '%.*s' (intnet, natnet)", CFG_NAME_MAX - 1,
+        return cfg_fail(s, "tunnel %.*s: unknown setting '%.*s' (intnet, natnet, vlan)", CFG_NAME_MAX - 1,
                         t->name, CFG_QUOTE_MAX, s->w[1]);
     if (s->n != 3)
         return cfg_fail(s, "%s needs one network name", s->w[1]);

@@ -105,6 +105,7 @@ struct cfg_tunnel {
     uint16_t dport;
     enum cfg_nic_role role;         /* CFG_NIC_UNSET (attached nowhere), INTNET or NATNET */
     char net_name[CFG_NAME_MAX];
+    struct cfg_vlan vlan;           /* `NAME vlan ...`, as a NIC port's */
 };
 
 struct cfg_nic {

@@ -533,12 +533,17 @@ static void check_switches(struct vmgate_config *c, unsigned n_nics, const struc
     }
     for (unsigned k = 0; k < c->n_tunnels; k++) {
         struct cfg_tunnel *t = &c->tunnel[k];
-        if (t->role != CFG_NIC_NATNET || natnet_lookup(c, t->net_name))
-            continue;
-        cfg_format_tunnel_role(t, line);
-        report(r, line, "no natnetwork '%.*s'", CFG_NAME_MAX - 1, t->net_name);
-        t->role = CFG_NIC_UNSET;
-        memset(t->net_name, 0, sizeof t->net_name);
+        if (t->role == CFG_NIC_NATNET && !natnet_lookup(c, t->net_name)) {
+            cfg_format_tunnel_role(t, line);
+            report(r, line, "no natnetwork '%.*s'", CFG_NAME_MAX - 1, t->net_name);
+            t->role = CFG_NIC_UNSET;
+            memset(t->net_name, 0, sizeof t->net_name);
+        }
+        if (t->role == CFG_NIC_UNSET && t->vlan.mode != CFG_VLAN_DEFAULT) {
+            cfg_format_tunnel_vlan(t, line);
+            report(r, line, "tunnel %.*s is attached to no network", CFG_NAME_MAX - 1, t->name);
+            memset(&t->vlan, 0, sizeof t->vlan);
+        }
     }
     for (unsigned k = 0; k < c->n_switches; k++) {
         const struct cfg_switch *w = &c->sw[k];

@@ -82,20 +82,34 @@ void cfg_format_nic_mtu(const struct cfg_nic *n, int i, char *buf)
 
 /* Contract in config_priv.h. The list in its shortest form (ranges merged), which
  * is never longer than the list that was parsed. */
-void cfg_format_nic_vlan(const struct cfg_nic *n, int i, char *buf)
+static void format_vlan(const char *port, const struct cfg_vlan *v, char *buf)
 {
     struct out o = { buf, CFG_STMT_MAX, 0 };
     char list[CFG_STMT_MAX];
 
     buf[0] = '\0';
-    if (n->vlan.mode == CFG_VLAN_ACCESS) {
-        out_printf(&o, "nic%d vlan access %u", i, n->vlan.pvid);
-    } else if (n->vlan.mode == CFG_VLAN_TRUNK) {
-        switch_vid_list_format(n->vlan.tagged, list, sizeof list);
-        out_printf(&o, "nic%d vlan trunk %s", i, list);
-        if (n->vlan.pvid)
-            out_printf(&o, " native %u", n->vlan.pvid);
+    if (v->mode == CFG_VLAN_ACCESS) {
+        out_printf(&o, "%s vlan access %u", port, v->pvid);
+    } else if (v->mode == CFG_VLAN_TRUNK) {
+        switch_vid_list_format(v->tagged, list, sizeof list);
+        out_printf(&o, "%s vlan trunk %s", port, list);
+        if (v->pvid)
+            out_printf(&o, " native %u", v->pvid);
     }
+}
+
+void cfg_format_nic_vlan(const struct cfg_nic *n, int i, char *buf)
+{
+    char port[16];
+    snprintf(port, sizeof port, "nic%d", i);
+    format_vlan(port, &n->vlan, buf);
+}
+
+void cfg_format_tunnel_vlan(const struct cfg_tunnel *t, char *buf)
+{
+    char port[CFG_NAME_MAX];
+    snprintf(port, sizeof port, "%.*s", CFG_NAME_MAX - 1, t->name);
+    format_vlan(port, &t->vlan, buf);
 }
 
 void cfg_format_switch(const struct cfg_switch *w, char *buf)
@@ -284,6 +298,9 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
         cfg_format_tunnel_role(&c->tunnel[k], line);
         if (line[0])
             out_printf(&o, "%s\n", line);
+        cfg_format_tunnel_vlan(&c->tunnel[k], line);
+        if (line[0])
+            out_printf(&o, "%s\n", line);
     }
     for (unsigned k = 0; k < c->n_switches && k < CFG_MAX_SWITCHES; k++) {
         cfg_format_switch(&c->sw[k], line);
@@ -376,7 +393,7 @@ static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 {
     return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->sport == b->sport &&
            a->dest == b->dest && a->dport == b->dport && a->role == b->role &&
-           strncmp(a->net_name, b->net_name, CFG_NAME_MAX) == 0;
+           strncmp(a->net_name, b->net_name, CFG_NAME_MAX) == 0 && vlan_equal(&a->vlan, &b->vlan);
 }
 
 static bool natnet_equal(const struct cfg_natnet *a, const struct cfg_natnet *b)

@@ -319,8 +319,13 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
         }
         case 18: {
             static const char *const tnames[] = { "t0", "t1", "far", "lab" };
-            o = put(buf, len, o, "%s %s %s", PICK(ch, tnames), pick(ch, 2) ? "intnet" : "natnet",
-                    PICK(ch, names));
+            static const char *const vlans[] = { "access 10", "access 4095", "trunk 10,20-22 native 1",
+                                                 "trunk 5", "trunk 7 native 7" };
+            if (pick(ch, 3) == 0)
+                o = put(buf, len, o, "%s vlan %s", PICK(ch, tnames), PICK(ch, vlans));
+            else
+                o = put(buf, len, o, "%s %s %s", PICK(ch, tnames), pick(ch, 2) ? "intnet" : "natnet",
+                        PICK(ch, names));
             break;
         }
         default:

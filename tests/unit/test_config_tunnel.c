@@ -65,8 +65,10 @@ TEST(config_tunnel_refusals)
     EXPECT_REJECT(base, "tunnel t1 udp sport", "unexpected 'sport' (sport=PORT, dest=ADDR, dport=PORT)");
     EXPECT_REJECT(base, "tunnel t1 udp", "sport 4444 is tunnel t0's already");
     EXPECT_REJECT(base, "tunnel t0 udp sport=9", "sport 9 is tunnel t9's already");
-    EXPECT_REJECT(base, "t0", "tunnel t0: missing setting (intnet NET, natnet NET)");
-    EXPECT_REJECT(base, "t0 bridged", "tunnel t0: unknown setting 'bridged' (intnet, natnet)");
+    EXPECT_REJECT(base, "t0", "tunnel t0: missing setting (intnet NET, natnet NET, vlan ...)");
+    EXPECT_REJECT(base, "t0 bridged", "tunnel t0: unknown setting 'bridged' (intnet, natnet, vlan)");
+    EXPECT_REJECT(base, "t0 vlan access 4095", "bad VLAN ID '4095' (1..4094)");
+    EXPECT_REJECT(base, "t0 vlan trunk", "vlan trunk needs a list of VLANs (10,20-22) [native VID]");
     EXPECT_REJECT(base, "t0 intnet", "intnet needs one network name");
     EXPECT_REJECT(base, "t0 natnet a b", "natnet needs one network name");
     EXPECT_REJECT(base, "t0 natnet nic2", "'nic2' is a NIC, not a network");
@@ -92,11 +94,33 @@ TEST(config_tunnel_finalize)
     REQUIRE_EQ_INT(c.n_switches, 1);
 }
 
+/* A tunnel port's VLANs, as a NIC port's: kept when the tunnel is redefined,
+ * dropped with a tunnel attached nowhere. */
+TEST(config_tunnel_vlans)
+{
+    CHECK_EQ_INT(parse_text(&c, "tunnel t0 udp; t0 intnet lab; t0 vlan trunk 10,20 native 1;"
+                                "tunnel t0 udp sport=9; tunnel t1 udp; t1 vlan access 5"), 0);
+    CHECK_EQ_INT(c.tunnel[0].vlan.mode, CFG_VLAN_TRUNK);
+    CHECK_EQ_INT(c.tunnel[0].vlan.pvid, 1);
+    CHECK_EQ_INT(c.tunnel[1].vlan.mode, CFG_VLAN_ACCESS);
+    finalize(&c, 1);
+    REQUIRE_EQ_INT(cap.n, 1);
+    CHECK_EQ_STR(cap.stmt[0], "t1 vlan access 5");
+    CHECK_EQ_STR(cap.why[0], "tunnel t1 is attached to no network");
+    CHECK_EQ_INT(c.tunnel[1].vlan.mode, CFG_VLAN_DEFAULT);
+    config_format(&c, 1, text, sizeof text);
+    CHECK(strstr(text, "t0 intnet lab\nt0 vlan trunk 10,20 native 1\n") != NULL);
+    CHECK_EQ_INT(parse_text(&again, "tunnel t0 udp sport=9; t0 intnet lab; t0 vlan trunk 10,20;"
+                                    "tunnel t1 udp"), 0);
+    finalize(&again, 1);
+    CHECK(!config_equal(&c, &again));
+}
+
 TEST(config_tunnel_round_trip)
 {
     CHECK_EQ_INT(parse_text(&c, "natnetwork nn 10.0.9.0/24; tunnel t0 udp; t0 natnet nn;"
                                 "tunnel far udp sport=5000 dest=10.1.2.3 dport=6000; far intnet lab;"
-                                "tunnel idle udp sport=7"), 0);
+                                "far vlan trunk 7-9,3 native 2; tunnel idle udp sport=7"), 0);
     finalize(&c, 2);
     CHECK_EQ_INT(cap.n, 0);
     int len = config_format(&c, 2, text, sizeof text);
@@ -115,12 +139,12 @@ TEST(config_tunnel_round_trip)
     /* Each field counts. */
     CHECK_EQ_INT(parse_text(&again, "natnetwork nn 10.0.9.0/24; tunnel t0 udp; t0 intnet nn;"
                                     "tunnel far udp sport=5000 dest=10.1.2.3 dport=6000; far intnet lab;"
-                                    "tunnel idle udp sport=7"), 0);
+                                    "far vlan trunk 7-9,3 native 2; tunnel idle udp sport=7"), 0);
     finalize(&again, 2);
     CHECK(!config_equal(&c, &again));
     CHECK_EQ_INT(parse_text(&again, "natnetwork nn 10.0.9.0/24; tunnel t0 udp; t0 natnet nn;"
                                     "tunnel far udp sport=5000 dest=10.1.2.4 dport=6000; far intnet lab;"
-                                    "tunnel idle udp sport=7"), 0);
+                                    "far vlan trunk 7-9,3 native 2; tunnel idle udp sport=7"), 0);
     finalize(&again, 2);
     CHECK(!config_equal(&c, &again));
 }

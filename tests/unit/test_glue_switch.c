@@ -217,3 +217,45 @@ TEST(glue_switch_tunnel_port)
     CHECK_EQ_INT(switch_fdb_lookup(switch_glue_switch(g), 1, G1, sys_now()), 2);
     done();
 }
+
+/* A tunnel that is a trunk (VLAN 10 tagged): its tagged datagram reaches only the
+ * NIC port in VLAN 10, untagged; that port's answer leaves the tunnel tagged. */
+TEST(glue_switch_tunnel_trunk)
+{
+    uint8_t ip[PB_MAX], f[64];
+    struct switch_glue *g = two_ports("intnet", false);
+    struct cfg_vlan ten = {.mode = CFG_VLAN_ACCESS, .pvid = 10};
+    REQUIRE_EQ_INT(switch_glue_set_vlan(g, 0, &ten), 0);
+    struct cfg_tunnel t = {.name = "t0", .sport = 4444, .dest = GF_WAN_GW, .dport = 4445,
+                           .role = CFG_NIC_INTNET, .net_name = "lab",
+                           .vlan = {.mode = CFG_VLAN_TRUNK}};
+    t.vlan.tagged[0] = 1u << 10;
+    REQUIRE_EQ_INT(tunnel_glue_attach(&t, g), 0);
+    static uint8_t udp[8 + 64];
+    memcpy(f, BCAST, 6);
+    memcpy(f + 6, G1, 6);
+    put_be16(f + 12, 0x8100);
+    put_be16(f + 14, 10);
+    put_be16(f + 16, 0x88b5);
+    memset(f + 18, 0x5a, 46);
+    put_be16(udp, 4445);
+    put_be16(udp + 2, 4444);
+    put_be16(udp + 4, sizeof udp);
+    put_be16(udp + 6, 0);
+    memcpy(udp + 8, f, 64);
+    size_t iplen = pb_ip(ip, 17, GF_WAN_GW, GF_WAN_ADDR, 0, udp, sizeof udp);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pb.n_sent, 0);
+    REQUIRE_EQ_INT(pa.n_sent, 1);
+    CHECK_EQ_INT(pa.sent[0].len, 60);
+    CHECK_EQ_INT(get_be16(pa.sent[0].b + 12), 0x88b5);
+    gf_clear_sent();
+    uint32_t flen = eth(f, G1, G2, 0x88b5, 46);
+    gf_receive_frame(&pa, f, flen, NULL);
+    REQUIRE_EQ_INT(gf_wan.n_sent, 1);
+    const uint8_t *out = gf_ip(&gf_wan.sent[0]) + 28;
+    CHECK_EQ_INT(get_be16(out + 12), 0x8100);
+    CHECK_EQ_INT(get_be16(out + 14) & 0xfff, 10);
+    CHECK_EQ_INT(get_be16(out + 16), 0x88b5);
+    done();
+}
