@@ -5,11 +5,12 @@ Builds each network path of TABLES in the lab (topologies.py), runs every measur
 (measures.py) on it REPEAT times, interleaved, while watching CPU use and counters
 (probes.py), and writes docs/BENCHMARKS.md (report.py) and build/bench/results.json.
 One path at a time: only its VMs run while it is measured. The report's parts
-(throughput, pxe) that this run measured are rewritten; the others are kept.
+(throughput, pxe, nics) that this run measured are rewritten; the others are kept.
 
 Environment:
   BENCH_QUICK=1         a smoke run: 1 repetition of 3 s, no profile
-  BENCH_ONLY=a,b        only these paths (names below, or a table name)
+  BENCH_ONLY=a,b        only these paths (names below, or a table name; the table
+                        nics, per NIC model, runs only when named)
   BENCH_REPEAT=N        repetitions of each measurement (default 3; quick 1)
   BENCH_SECONDS=S       seconds per measurement (default 6; quick 3)
   BENCH_WARMUP=W        TCP seconds left out at the start, iperf3 -O (default 1)
@@ -74,8 +75,9 @@ class Table:
     belong to a part of docs/BENCHMARKS.md (report.PARTS): a run rewrites the parts
     whose paths it measured and keeps the others as they are."""
 
-    def __init__(self, key, title, paths, columns, text="", part="throughput"):
+    def __init__(self, key, title, paths, columns, text="", part="throughput", on_demand=False):
         self.key = key
+        self.on_demand = on_demand      # its paths run only when BENCH_ONLY names the table
         self.title = title
         self.paths = paths
         self.columns = columns
@@ -98,6 +100,11 @@ TABLES = [
           "A diskless BIOS guest (QEMU's iPXE ROM) boots the lab's kernel and initramfs from each "
           "server; the namespace, a client on the same LAN, fetches a file by TFTP with each "
           "blksize and windowsize.", part="pxe"),
+    Table("nics", "Per NIC model",
+          [f"nic-{r}-{k}" for k, _, _ in topologies.NIC_MODELS for r in ("vmgate", "linux")],
+          ["tcp_up", "tcp_down", "udp64"],
+          "vmgate and the Linux router VM on the bridge topology with one QEMU NIC model on "
+          "every NIC; only with BENCH_ONLY=nics.", part="nics", on_demand=True),
 ]
 
 
@@ -122,7 +129,8 @@ class Config:
         self.only = set()
         for x in only:
             table = next((t for t in TABLES if t.key == x), None)
-            self.only |= set(p for p in table.paths if topologies.PATHS[p].default) if table else {x}
+            self.only |= (set(p for p in table.paths if table.on_demand or topologies.PATHS[p].default)
+                          if table else {x})
         self.command = command_line(env)
 
     def selected(self, name):

@@ -172,6 +172,13 @@ def vmgate_counters(gw):
             c[nic].update({f"{d}_packets": int(m.group(2)), f"{d}_dropped": int(m.group(4)),
                            f"{d}_errors": int(m.group(5))})
             continue
+        # The driver's own counters (virtio's notifications, e1000's and PCnet's
+        # statistics registers): "device counters: NAME N NAME N ...", kept as "dev NAME".
+        m = re.match(r"^\s+device counters:(.*)$", line)
+        if m and nic:
+            for name, num in re.findall(r"(\S+) (\d+)", m.group(1)):
+                c[nic][f"dev {name}"] = int(num)
+            continue
         # Since the offload work: "offload caps 0x1f: rx gso N csum-partial N, tx gso N
         # lent N, software segmented N checksummed N" (names kept generic: any "words N").
         m = re.match(r"^\s+offload caps (\S+): (.*)$", line)

@@ -274,6 +274,25 @@ def process_cost(sample, key, cfg, role):
     return secs / (sample["value"] / 8 * (cfg["seconds"] + cfg["warmup"]))
 
 
+def run_header(results, runs):
+    """The lines that open a part: the command, date, machine, tree, `runs` (the part's
+    own sentence on repetitions) and the load average at the start and end."""
+    mach = results["machine"]
+    L = [f"- **Command:** `{results['command']}`"]
+    dur = results.get("duration_s", 0)
+    L.append(f"- **Date:** {results['date']} (the run took {dur // 60} min {dur % 60} s)"
+             + (f" — **interrupted** ({results['interrupted']}): partial results" if results.get("interrupted") else ""))
+    L.append(f"- **Machine:** {mach['nproc']} × {mach['cpu']}, {mach['memory_gib']} GiB; host kernel "
+             f"{mach['kernel']}; {mach['qemu']}, TCG (no KVM)")
+    L.append(f"- **Tree:** {mach['branch']} at {mach['commit']} ({mach.get('vmgate_elf', 'build/vmgate.elf')})")
+    L.append(f"- **Runs:** {runs}")
+    ls, le = results["load_start"], results.get("load_end", results["load_start"])
+    L.append(f"- **Load average** (1/5/15 min): at start {ls[0]:.2f} / {ls[1]:.2f} / {ls[2]:.2f}, "
+             f"at end {le[0]:.2f} / {le[1]:.2f} / {le[2]:.2f}")
+    L.append("")
+    return L
+
+
 def render_throughput(results, measures, paths_meta):
     """The throughput part: the paths to the namespace and their tables."""
     cfg = results["config"]
@@ -478,7 +497,7 @@ def render_throughput(results, measures, paths_meta):
 # tables (bench.py's Table.part) and kept as it was by runs that did not: so a run
 # with BENCH_ONLY=pxe rewrites the PXE part and leaves the throughput tables alone.
 # Each part sits between two markers and names its own command, date and tree.
-PARTS = ("throughput", "pxe")
+PARTS = ("throughput", "pxe", "nics")
 TITLE = "# vmgate benchmarks"
 INTRO = ("Written by `make bench` (tests/bench/, see its README.md); do not edit by hand, run it again. "
          "Each part names the run that wrote it: a run with BENCH_ONLY rewrites only the parts whose "
@@ -532,9 +551,11 @@ def measured_parts(results):
 def render(results, measures, paths_meta, existing=None):
     """The whole document: the parts this run measured, rendered from results, and
     the others as `existing` (the report's current text, if any) has them."""
+    from report_nics import render_nics
     from report_pxe import render_pxe
     renderers = {"throughput": lambda r: render_throughput(r, measures, paths_meta),
-                 "pxe": lambda r: render_pxe(r, measures)}
+                 "pxe": lambda r: render_pxe(r, measures),
+                 "nics": lambda r: render_nics(r, measures)}
     old = split_parts(existing) if existing else {}
     now = measured_parts(results)
     L = [TITLE, "", INTRO, ""]

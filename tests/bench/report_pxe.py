@@ -3,7 +3,7 @@ server and the TFTP table, from a run's results (bench.py; report.py puts the pa
 place). The issue's goals (issue 15) are checked from the same figures."""
 import statistics
 
-from report import cell, errors, median, median_sample, table, values
+from report import run_header, cell, errors, median, median_sample, table, values
 
 BOOT_ROWS = [  # (path, measure, row title)
     ("pxe-vmgate", "pxe_tftp", "vmgate, by TFTP"),
@@ -124,22 +124,10 @@ def ra_cell(rec, key):
 
 def render_pxe(results, measures):
     cfg = results["config"]
-    mach = results["machine"]
     paths = results["paths"]
     L = ["## PXE boot and TFTP", ""]
-    L.append(f"- **Command:** `{results['command']}`")
-    dur = results.get("duration_s", 0)
-    L.append(f"- **Date:** {results['date']} (the run took {dur // 60} min {dur % 60} s)"
-             + (f" — **interrupted** ({results['interrupted']}): partial results" if results.get("interrupted") else ""))
-    L.append(f"- **Machine:** {mach['nproc']} × {mach['cpu']}, {mach['memory_gib']} GiB; host kernel "
-             f"{mach['kernel']}; {mach['qemu']}, TCG (no KVM)")
-    L.append(f"- **Tree:** {mach['branch']} at {mach['commit']} ({mach.get('vmgate_elf', 'build/vmgate.elf')})")
-    L.append(f"- **Runs:** {cfg['repeat']} per measurement; TFTP file {cfg.get('tftp_mib', 16)} MiB"
-             + ("; quick run" if cfg["quick"] else ""))
-    ls, le = results["load_start"], results.get("load_end", results["load_start"])
-    L.append(f"- **Load average** (1/5/15 min): at start {ls[0]:.2f} / {ls[1]:.2f} / {ls[2]:.2f}, "
-             f"at end {le[0]:.2f} / {le[1]:.2f} / {le[2]:.2f}")
-    L.append("")
+    L += run_header(results, f"{cfg['repeat']} per measurement; TFTP file {cfg.get('tftp_mib', 16)} MiB"
+                    + ("; quick run" if cfg["quick"] else ""))
     gl = goals(paths)
     if gl:
         L.append("### Goals (issue 15)")

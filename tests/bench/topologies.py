@@ -129,20 +129,22 @@ def reach(topo, what):
         raise labmod.LabError(f"{what}: the guest cannot reach {topo.server_addr}:\n{out}\n{routes}")
 
 
-def lan_attach(lab, ns, kind, router_vm, guest, tap_router="tapl", tap_guest="tapg"):
+def lan_attach(lab, ns, kind, router_vm, guest, tap_router="tapl", tap_guest="tapg",
+               model="virtio-net-pci"):
     """Joins a router VM's LAN NIC and the guest's NIC: "bridge" (two taps in a Linux
     bridge in the namespace, libvirt's usual topology) or "socket" (a QEMU socket netdev
-    on the namespace's loopback: the router listens, the guest connects)."""
+    on the namespace's loopback: the router listens, the guest connects). model: the
+    QEMU NIC model of both ends."""
     if kind == "bridge":
         ns.tap(tap_router)
         ns.tap(tap_guest)
         quiet_bridge(ns, "br0", (tap_router, tap_guest))
-        router_vm.nic_tap(tap_router)
-        guest.nic_tap(tap_guest)
+        router_vm.nic_tap(tap_router, model=model)
+        guest.nic_tap(tap_guest, model=model)
     else:
         port = ns.free_port()
-        router_vm.nic_socket_listen(port)
-        guest.nic_socket_connect(port)
+        router_vm.nic_socket_listen(port, model=model)
+        guest.nic_socket_connect(port, model=model)
 
 
 # --- 1. the direct link: the ceiling ---------------------------------------------------
@@ -163,17 +165,17 @@ def build_direct(lab, cfg):
 
 # --- 2. vmgate ---------------------------------------------------------------------------
 
-def build_vmgate_path(lab, cfg, lan, fastpath=True):
+def build_vmgate_path(lab, cfg, lan, fastpath=True, model="virtio-net-pci"):
     ns = lab.namespace("vmg")
     ns.tap("tapw", f"{SERVER}/24")
     srv = iperf_server(lab, ns, SERVER)
     gw = Vmgate(lab, ns, config=f"nic0 wan {WAN_NET}.2/24 gw {SERVER}; nic1 nat {LAN_NET}.0/24",
                 memory=GUEST_MEMORY)
     gw.vm.kernel = ELF
-    gw.nic_tap("tapw")
+    gw.nic_tap("tapw", model=model)
     # DHCP if vmgate serves it; a short try, since today it may not.
     g = lab.linux_vm("guest", ns=ns, net="dhcp", append_extra="vmg.dhcp=3,1", memory=GUEST_MEMORY)
-    lan_attach(lab, ns, lan, gw, g)
+    lan_attach(lab, ns, lan, gw, g, model=model)
     gw.start()
     status = g.boot(timeout=90)
     topo = Topology(g, SERVER, srv.port, ns, srv.proc.logfile, srv.proc.pid)
@@ -247,15 +249,15 @@ dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces --interfa
 """
 
 
-def build_router_path(lab, cfg, lan):
+def build_router_path(lab, cfg, lan, model="virtio-net-pci"):
     ns = lab.namespace("lnx")
     ns.tap("tapw", f"{SERVER}/24")
     srv = iperf_server(lab, ns, SERVER)
     r = lab.linux_vm("router", ns=ns, net=[f"{WAN_NET}.2/24,gw={SERVER}", f"{LAN_NET}.2/24"],
                      memory=GUEST_MEMORY)
-    r.nic_tap("tapw")
+    r.nic_tap("tapw", model=model)
     g = lab.linux_vm("guest", ns=ns, net="dhcp", memory=GUEST_MEMORY)
-    lan_attach(lab, ns, lan, r, g)
+    lan_attach(lab, ns, lan, r, g, model=model)
     r.start()
     g.start()               # boots beside the router; udhcpc retries until dnsmasq answers
     r.boot()
@@ -284,6 +286,41 @@ def build_router(lab, cfg):
       "the same router with eth1 a socket netdev (listen) that the guest connects to")
 def build_router_socket(lab, cfg):
     return build_router_path(lab, cfg, "socket")
+
+
+# --- per NIC model (the nics part, issue 16) --------------------------------------------------
+
+# QEMU's models of the NICs vmgate drives: (key, -device model, what it stands for).
+NIC_MODELS = [
+    ("virtio", "virtio-net-pci", "virtio-net (transitional)"),
+    ("e1000", "e1000", "Intel 82540EM (PRO/1000 MT Desktop)"),
+    ("e1000-82545em", "e1000-82545em", "Intel 82545EM (PRO/1000 MT Server)"),
+    ("e1000-82544gc", "e1000-82544gc", "Intel 82544GC (for the 82543GC, PRO/1000 T Server)"),
+    ("pcnet", "pcnet", "AMD PCnet-PCI II (Am79C970A)"),
+]
+
+
+def _nic_paths(key, model, what):
+    topo_text = (f"as the bridge table's, with every NIC a QEMU `{model}`: vmgate's WAN and LAN, "
+                 f"the Linux router's two NICs, and the guest's")
+
+    @path(f"nic-vmgate-{key}", f"vmgate, {model}", f"vmgate: {topo_text}", default=False, needs=(ELF,))
+    def build_v(lab, cfg):
+        topo = build_vmgate_path(lab, cfg, "bridge", model=model)
+        topo.facts["NIC model"] = f"{model}: {what}"
+        topo.model = key
+        return topo
+
+    @path(f"nic-linux-{key}", f"Linux router VM, {model}", f"Linux router: {topo_text}", default=False)
+    def build_l(lab, cfg):
+        topo = build_router_path(lab, cfg, "bridge", model=model)
+        topo.facts["NIC model"] = f"{model}: {what}"
+        topo.model = key
+        return topo
+
+
+for _key, _model, _what in NIC_MODELS:
+    _nic_paths(_key, _model, _what)
 
 
 # --- 4. QEMU user networking ----------------------------------------------------------------

@@ -28,6 +28,8 @@ UNIT_SRC      := $(wildcard tests/unit/*.c) $(wildcard net/*.c) $(UNIT_GLUE_SRC)
 UNIT_SRC      += kernel/budget.c
 # Drivers tested against register-level models (their bus glue stays kernel-only).
 UNIT_SRC      += drivers/pcnet.c drivers/pcnet_chip.c drivers/pcnet_ring.c
+# Everything of the e1000 but its PCI probe (drivers/e1000.c), against tests/unit/e1000_model.c.
+UNIT_SRC      += $(wildcard drivers/e1000_*.c)
 UNIT_OBJ      := $(patsubst %.c,$(UNIT_B)/%.o,$(UNIT_SRC))
 UNIT_LWIP_OBJ := $(patsubst $(LWIPDIR)/%.c,$(UNIT_B)/lwip/%.o,$(LWIP_SRC))
 # Leaks outside lwIP's bookkeeping (a test's own malloc) are LeakSanitizer's.

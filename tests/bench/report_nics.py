@@ -1,0 +1,139 @@
+"""The NIC-model part of docs/BENCHMARKS.md (issue 16): vmgate and the Linux router VM
+with the same QEMU NIC model on every NIC of the path, model by model, from one run's
+results (bench.py; report.py puts the part in place). The issue's goals are checked
+from the same figures: vmgate ahead of the Linux router on every model, 64-byte UDP
+without loss on virtio, and the device notifications per forwarded frame."""
+from report import run_header, cell, median, median_sample, table, values
+from topologies import NIC_MODELS
+
+COLUMNS = ["tcp_up", "tcp_down", "udp64"]
+
+METHOD = """\
+- **Topology.** The bridge table's (throughput part): the router VM's WAN NIC on a tap
+  in the namespace where iperf3 -s runs, its LAN NIC on a tap that a Linux bridge joins
+  to the guest's tap; vmgate as `nic0 wan` (static) and `nic1 nat`, the Linux router
+  with nftables masquerade and dnsmasq. The only change from row to row is the QEMU
+  `-device` of all three NICs (vmgate's or the router's two, and the guest's), so a
+  row compares the routers on one emulated NIC, and the rows show what each model
+  costs under TCG.
+- **Measurements.** As in the throughput part: iperf3 from the guest, one TCP stream
+  each way and 64-byte UDP frames at iperf3's top rate, the median of the runs.
+- **Notifications per forwarded frame.** From vmgate's console before and after the
+  64-byte UDP runs: the device notifications its drivers counted (virtio: `tx-kicks`
+  and `rx-kicks`, the writes that wake QEMU; e1000 and PCnet: the tail or demand
+  writes their drivers count, where they count them) divided by the frames the
+  fast path forwarded. With EVENT_IDX a virtio NIC is notified only when QEMU asked.
+"""
+
+
+def notifications(rec):
+    """(notifications per forwarded frame, forwarded, notifications) over vmgate's
+    median 64-byte UDP run, or None without the counters."""
+    s = median_sample(rec, "udp64")
+    if not s:
+        return None
+    c = s.get("counters", {}).get("vmgate", {})
+    fwd = c.get("fastpath", {}).get("forwarded")
+    kicks = 0
+    seen = False
+    for nic, vals in c.items():
+        if not nic.startswith("nic") or not isinstance(vals, dict):
+            continue
+        for k, v in vals.items():
+            if k.startswith("dev ") and (k.endswith("-kicks") or "doorbell" in k or k.endswith("-writes")):
+                kicks += v
+                seen = True
+    if not fwd or not seen:
+        return None
+    return kicks / fwd, fwd, kicks
+
+
+def loss(rec):
+    s = median_sample(rec, "udp64")
+    if not s or s["extra"].get("loss %") is None:
+        return None
+    return s["extra"]["loss %"]
+
+
+def goals(paths):
+    out = []
+    behind = []
+    compared = 0
+    for key, model, _ in NIC_MODELS:
+        v, lx = paths.get(f"nic-vmgate-{key}"), paths.get(f"nic-linux-{key}")
+        if not v or not lx:
+            continue
+        for m in COLUMNS:
+            a, b = median(v, m), median(lx, m)
+            if a is None or b is None:
+                continue
+            compared += 1
+            if a <= b:
+                behind.append(f"{model} {m} {a:.2f} against {b:.2f}")
+    if compared:
+        out.append((f"vmgate ahead of the Linux router on every model and measurement ({compared} compared)"
+                    + (f"; behind on: {', '.join(behind)}" if behind else ""), not behind))
+    v = paths.get("nic-vmgate-virtio")
+    if v and loss(v) is not None:
+        out.append((f"64-byte UDP without loss on virtio: {loss(v):.2f} % lost", loss(v) == 0.0))
+    return out
+
+
+def render_nics(results, measures):
+    cfg = results["config"]
+    paths = results["paths"]
+    L = ["## Per NIC model", ""]
+    L += run_header(results, f"{cfg['repeat']} × {cfg['seconds']} s per measurement"
+                    + ("; quick run" if cfg["quick"] else ""))
+    gl = goals(paths)
+    if gl:
+        L.append("### Goals (issue 16)")
+        L.append("")
+        for text, met in gl:
+            L.append(f"- **{'met' if met else 'missed'}**: {text}.")
+        L.append("")
+    L.append("### vmgate and the Linux router VM, one NIC model at a time")
+    L.append("")
+    L.append("Median (lowest–highest); *÷ Linux*: vmgate's median over the Linux router's on the same model.")
+    L.append("")
+    header = ["NIC model", "router"] + [measures[m].title for m in COLUMNS] + ["UDP loss", "notifications / frame"]
+    body = []
+    for key, model, what in NIC_MODELS:
+        v, lx = paths.get(f"nic-vmgate-{key}"), paths.get(f"nic-linux-{key}")
+        for name, rec in (("vmgate", v), ("Linux router", lx)):
+            if rec is None:
+                continue
+            if "error" in rec and not any(values(rec, m) for m in COLUMNS):
+                body.append([f"`{model}`", name, f"failed: {rec['error']}"] + ["—"] * (len(COLUMNS) + 1))
+                continue
+            n = notifications(rec) if name == "vmgate" else None
+            lo = loss(rec)
+            body.append([f"`{model}`", name] + [cell(rec, measures[m]) for m in COLUMNS]
+                        + ["—" if lo is None else f"{lo:.2f} %",
+                           "—" if n is None else f"{n[0]:.3f} ({n[2]} for {n[1]} frames)"])
+        if v and lx:
+            ratios = []
+            for m in COLUMNS:
+                a, b = median(v, m), median(lx, m)
+                ratios.append("—" if a is None or not b else f"{a / b:.2f}×")
+            body.append([f"`{model}`", "vmgate ÷ Linux"] + ratios + ["", ""])
+    table(L, header, body)
+    L.append("### Conditions per path")
+    L.append("")
+    rows = []
+    for key, model, _ in NIC_MODELS:
+        for pname in (f"nic-vmgate-{key}", f"nic-linux-{key}"):
+            rec = paths.get(pname)
+            if not rec:
+                continue
+            facts = "; ".join(f"{k}: {val}" for k, val in rec.get("facts", {}).items())
+            errs = rec.get("error", "")
+            rows.append([rec["title"], f"{rec.get('setup_s', '—')} s",
+                         f"{rec['load_start'][0]:.2f} → {rec['load_end'][0]:.2f}",
+                         facts + (f"; error: {errs}" if errs else "")])
+    table(L, ["path", "setup", "load (1 min) start → end", "facts"], rows)
+    L.append("### Method")
+    L.append("")
+    L.append(METHOD)
+    L.append("Raw results of this run: build/bench/results-nics.json; lab logs under build/bench/logs/.")
+    return "\n".join(L)
