@@ -37,7 +37,7 @@ LWIP_SRC := $(addprefix $(LWIPDIR)/, \
 	core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
 	core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
 	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c core/ipv4/igmp.c \
-	netif/ethernet.c netif/bridgeif.c netif/bridgeif_fdb.c)
+	netif/ethernet.c)
 
 KOBJ := $(patsubst %,$(B)/%.o,$(basename $(KSRC)))
 LWIP_OBJ := $(patsubst $(LWIPDIR)/%.c,$(B)/lwip/%.o,$(LWIP_SRC))

@@ -4,7 +4,8 @@
 #include "appliance.h"
 #include "dnsrelay_glue.h"
 #include "nicif.h"
-#include "bridge.h"
+#include "switch_glue.h"
+#include "tunnel_glue.h"
 #include "alias.h"
 #include "nat_glue.h"
 #include "fastpath.h"
@@ -133,38 +134,132 @@ static void setup_nat(struct nic *n, const struct cfg_nic *c)
     ndp_glue_attach(nif, n->name);
 }
 
-/* A NAT Network: every NIC that names it becomes a port of one bridge, and vmgate
- * is .2 on the bridge, so the guests behind those NICs share one subnet. */
+/* The `switch NAME ...` settings of a network, or NULL. */
+static const struct cfg_switch *switch_settings(const char *name)
+{
+    for (unsigned i = 0; i < cfg.n_switches; i++)
+        if (strcmp(cfg.sw[i].name, name) == 0)
+            return &cfg.sw[i];
+    return NULL;
+}
+
+/* Makes the switch of network `name` if any NIC (whose role is `role`) or tunnel
+ * names it, with those NICs and tunnels as its ports; *first is the first NIC port
+ * (NULL: none), *n_nics and *n_tunnels how many joined. NULL when nothing names the
+ * network or the switch cannot be made. */
+static struct switch_glue *make_switch(const char *name, enum cfg_nic_role role, const char *kind,
+                                       struct nic **first, unsigned *n_nics, unsigned *n_tunnels)
+{
+    struct switch_glue *g = NULL;
+    *first = NULL;
+    *n_nics = *n_tunnels = 0;
+    for (unsigned i = 0; i < nic_count(); i++) {
+        if (cfg.nic[i].role != role || strcmp(cfg.nic[i].net_name, name) != 0)
+            continue;
+        if (!g && !(g = switch_glue_create(name, kind, switch_settings(name))))
+            return NULL;
+        if (switch_glue_add_nic(g, nic_get(i), &cfg.nic[i].vlan) == 0) {
+            if (!*first)
+                *first = nic_get(i);
+            ++*n_nics;
+        }
+    }
+    for (unsigned k = 0; k < cfg.n_tunnels; k++) {
+        const struct cfg_tunnel *t = &cfg.tunnel[k];
+        if (t->role != role || strcmp(t->net_name, name) != 0)
+            continue;
+        if (!g && !(g = switch_glue_create(name, kind, switch_settings(name))))
+            return NULL;
+        if (tunnel_glue_attach(t, g) == 0)
+            ++*n_tunnels;
+    }
+    return g;
+}
+
+/* A NAT Network's settings as a port NIC's configuration carries them (what
+ * config_finalize copies into its NIC ports), for a network whose ports are all
+ * tunnels. */
+static void natnet_as_nic(const struct cfg_natnet *nn, struct cfg_nic *n)
+{
+    memset(n, 0, sizeof *n);
+    n->role = CFG_NIC_NATNET;
+    n->addr = nn->net;
+    n->prefix = nn->prefix;
+    n->net_explicit = true;
+    n->dhcp_server = nn->dhcp_server;
+    memcpy(n->net_name, nn->name, sizeof n->net_name);
+    n->dhcp = nn->dhcp;
+    n->pxe = nn->pxe;
+}
+
+/* A NAT Network: every NIC and tunnel that names it becomes a port of one switch
+ * (net/switch.h) with vmgate's router as a port of its own at .2, so the guests
+ * behind those ports share one subnet. */
 static void setup_natnet(const struct cfg_natnet *nn)
 {
-    struct nic *ports[BRIDGE_MAX_PORTS];
-    unsigned n = 0;
-    for (unsigned i = 0; i < nic_count() && n < BRIDGE_MAX_PORTS; i++)
-        if (cfg.nic[i].role == CFG_NIC_NATNET && strcmp(cfg.nic[i].net_name, nn->name) == 0)
-            ports[n++] = nic_get(i);
-    if (n == 0)
-        return;                                 /* declared, but no NIC joins it */
+    struct nic *first;
+    unsigned n, nt;
+    struct switch_glue *g = make_switch(nn->name, CFG_NIC_NATNET, "natnet", &first, &n, &nt);
+    if (!g || (!first && !nt))
+        return;                                 /* declared, but nothing joins it */
     ip4_addr_t addr = ip4(nn->net + 2);
     ip4_addr_t mask = ip4(ip4_prefix_mask(nn->prefix));
-    struct netif *br = bridge_create(nn->name, ports, n, &addr, &mask);
+    /* The router's MAC comes from the first NIC port's, or for a network of tunnels
+     * only, from VirtualBox's NAT prefix and the network's place in the list. */
+    uint8_t seed[6] = {0x52, 0x54, 0x00, 0x12, 0x35, (uint8_t)(nn - cfg.natnet)};
+    struct netif *br = switch_glue_add_router(g, &addr, &mask, first ? first->mac : seed);
     if (!br)
         return;
     natnet_netif[nn - cfg.natnet] = br;
     char a[16];
-    kprintf("natnet %s: network %s/%u on %u NICs, gateway .2\n", nn->name,
-            cfg_ip4_str(nn->net, a), nn->prefix, n);
+    kprintf("natnet %s: network %s/%u on %u NICs and %u tunnels, gateway .2\n", nn->name,
+            cfg_ip4_str(nn->net, a), nn->prefix, n, nt);
     nat_glue_add_net(br, NAT_NET_NAT, nn->net, nn->prefix, 0);
     if (dnsrelay_glue_attach(br, 1) == 0)
         kprintf("natnet %s: dns relay at .3\n", nn->name);
     status_changed(br);
     /* The first port's configuration stands for the network (config_finalize gave
      * every port the natnetwork's address and DHCP setting). */
-    start_dhcp_server(ports[0], br, &cfg.nic[ports[0]->index]);
-    pxe_glue_attach(br, nn->net + CFG_NAT_HOST_GW, &cfg.nic[ports[0]->index], &cfg,
-                    (int)ports[0]->index);
+    static struct cfg_nic tunnels_only[CFG_MAX_NATNETS];
+    const struct cfg_nic *c = first ? &cfg.nic[first->index] : &tunnels_only[nn - cfg.natnet];
+    if (!first)
+        natnet_as_nic(nn, &tunnels_only[nn - cfg.natnet]);
+    int index = first ? (int)first->index : -1;
+    if (c->dhcp_server) {
+        int rc = dhcps_glue_attach(br, c, &cfg, index);
+        if (rc)
+            kprintf("natnet %s: DHCP server not started (error %d)\n", nn->name, rc);
+    }
+    pxe_glue_attach(br, nn->net + CFG_NAT_HOST_GW, c, &cfg, index);
     char label[16];
     snprintf(label, sizeof label, "natnet %s", nn->name);
     ndp_glue_attach(br, label);
+}
+
+/* Internal networks: one switch of NIC and tunnel ports per name, no router
+ * (VirtualBox's intnet: the guests reach each other and nothing else). */
+static void setup_intnet(const char *name)
+{
+    if (switch_glue_find(name))
+        return;
+    struct nic *first;
+    unsigned n, nt;
+    if (make_switch(name, CFG_NIC_INTNET, "intnet", &first, &n, &nt))
+        kprintf("intnet %s: %u NICs, %u tunnels\n", name, n, nt);
+}
+
+static void setup_intnets(void)
+{
+    for (unsigned i = 0; i < nic_count(); i++)
+        if (cfg.nic[i].role == CFG_NIC_INTNET)
+            setup_intnet(cfg.nic[i].net_name);
+    for (unsigned k = 0; k < cfg.n_tunnels; k++) {
+        if (cfg.tunnel[k].role == CFG_NIC_INTNET)
+            setup_intnet(cfg.tunnel[k].net_name);
+        else if (cfg.tunnel[k].role == CFG_NIC_UNSET)
+            kprintf("tunnel %s: attached to no network (say %s intnet NET or %s natnet NET)\n",
+                    cfg.tunnel[k].name, cfg.tunnel[k].name, cfg.tunnel[k].name);
+    }
 }
 
 /* A host-only network: routed to the WAN without NAT, vmgate at its own address. */
@@ -213,12 +308,8 @@ static void setup_nic(struct nic *n, const struct cfg_nic *c)
         kprintf("%s: off (cable pulled)\n", n->name);
         break;
     case CFG_NIC_NATNET:
-        break;                                  /* set up with its network, below */
     case CFG_NIC_INTNET:
-        n->admin_up = false;
-        kprintf("%s: intnet '%s' is not supported by this build yet; NIC left down\n", n->name,
-                c->net_name);
-        break;
+        break;                                  /* set up with its network, below */
     case CFG_NIC_UNSET:
         break;
     }
@@ -279,6 +370,7 @@ void appliance_init(const struct boot_info *bi)
     }
     for (unsigned i = 0; i < cfg.n_natnets; i++)
         setup_natnet(&cfg.natnet[i]);
+    setup_intnets();
     setup_rules();
     fastpath_attach_all();
 }

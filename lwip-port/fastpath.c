@@ -158,8 +158,10 @@ void fastpath_attach_all(void)
 
 void fastpath_detach_all(void)
 {
+    /* Switch ports keep theirs: it is how their frames reach the switch. */
     for (unsigned i = 0; i < nic_count(); i++)
-        nic_get(i)->fastpath = NULL;
+        if (nic_get(i)->fastpath == fastpath_input)
+            nic_get(i)->fastpath = NULL;
 }
 
 static void cmd_fastpath(int argc, char **argv)
@@ -170,7 +172,7 @@ static void cmd_fastpath(int argc, char **argv)
         fastpath_detach_all();
     unsigned on = 0;
     for (unsigned i = 0; i < nic_count(); i++)
-        on += nic_get(i)->fastpath != NULL;
+        on += nic_get(i)->fastpath == fastpath_input;
     kprintf("fastpath: %s on %u NICs; forwarded %llu, to lwIP %llu, dropped %llu, not taken %llu, "
             "too big %llu\n", on ? "on" : "off", on, fastpath_stats.forwarded,
             fastpath_stats.to_lwip, fastpath_stats.dropped, fastpath_stats.not_taken,

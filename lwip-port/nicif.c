@@ -145,7 +145,8 @@ struct netif *nicif_add(struct nic *n, const ip4_addr_t *addr, const ip4_addr_t 
 
 struct netif *nicif_of(struct nic *n)
 {
-    return n->upper;
+    /* A NIC attached by another layer (a switch port) has no netif of ours. */
+    return n->rx == nicif_rx ? n->upper : NULL;
 }
 
 struct nic *nicif_nic(struct netif *nif)

@@ -26,9 +26,13 @@
  *  - Boot files (`pxe`, `dhcp ... boot`) are relative paths in the one form the
  *    TFTP and HTTP servers look up, at most 127 characters (the DHCP header's file
  *    field); URLs only where the client fetches them itself (iPXE, HTTP Boot).
+ *  - VLAN IDs are 1..4094 (802.1Q: 0 marks a priority tag, 4095 is reserved); a
+ *    trunk's list names each VLAN once and never its native VLAN, so that each
+ *    VLAN has one meaning on the port (tagged or untagged, not both).
  *  - Keywords are lower case; MAC hex digits may be either case. */
 #include "config_priv.h"
 #include "nat.h"
+#include "switch.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -216,10 +220,89 @@ static bool parse_named_port(struct cfg_stmt *s, struct cfg_nic *n, enum cfg_nic
     return cfg_scan_name(s, s->n == 3 ? s->w[2] : "", "network name", n->net_name);
 }
 
-/* `nicN ROLE ...` and `nicN mtu N`. The new role is built in a blank cfg_nic and
- * copied over the old one only when it is complete: that is what makes a role
- * statement replace the previous one wholly, keeping only the MTU, the DHCP
- * server's and the PXE settings (statements of their own). */
+/* One VLAN ID: 1..4094 (0 is a priority tag's, 4095 reserved: 802.1Q). */
+static bool parse_vid(struct cfg_stmt *s, const char *w, uint16_t *out)
+{
+    uint32_t v;
+
+    if (!cfg_scan_uint(w, 1, SWITCH_VID_MAX, &v))
+        return cfg_fail(s, "bad VLAN ID '%.*s' (1..4094)", CFG_QUOTE_MAX, w);
+    *out = (uint16_t)v;
+    return true;
+}
+
+/* A trunk's VLANs: "10", "10,20", "100-199,300": items separated by commas, each a
+ * VLAN ID or a range FIRST-LAST (FIRST < LAST), no VLAN twice. */
+static bool parse_vid_list(struct cfg_stmt *s, const char *list, uint64_t bits[64])
+{
+    memset(bits, 0, 64 * sizeof bits[0]);
+    for (const char *p = list;; ) {
+        char item[CFG_STMT_MAX], *dash;
+        size_t len = strcspn(p, ",");
+        uint16_t first = 0, last;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        dash = strchr(item, '-');
+        if (dash)
+            *dash = '\0';
+        if (!parse_vid(s, item, &first))
+            return false;
+        last = first;
+        if (dash) {
+            if (!parse_vid(s, dash + 1, &last))
+                return false;
+            if (last <= first)
+                return cfg_fail(s, "VLAN range %u-%u does not run upwards", first, last);
+        }
+        for (unsigned v = first; v <= last; v++) {
+            if (switch_vid_test(bits, v))
+                return cfg_fail(s, "VLAN %u listed twice", v);
+            switch_vid_set(bits, v);
+        }
+        if (p[len] == '\0')
+            return true;
+        p += len + 1;
+    }
+}
+
+/* `vlan access VID` or `vlan trunk LIST [native VID]` (w[1] is "vlan"). Whether the
+ * NIC is a switch port is known only at finalize. */
+static bool parse_vlan(struct cfg_stmt *s, struct cfg_vlan *out)
+{
+    struct cfg_vlan v;
+
+    memset(&v, 0, sizeof v);
+    if (s->n >= 3 && strcmp(s->w[2], "access") == 0) {
+        if (s->n != 4)
+            return cfg_fail(s, "vlan access needs one VLAN ID");
+        v.mode = CFG_VLAN_ACCESS;
+        if (!parse_vid(s, s->w[3], &v.pvid))
+            return false;
+    } else if (s->n >= 3 && strcmp(s->w[2], "trunk") == 0) {
+        if (s->n != 4 && s->n != 6)
+            return cfg_fail(s, "vlan trunk needs a list of VLANs (10,20-22) [native VID]");
+        v.mode = CFG_VLAN_TRUNK;
+        if (!parse_vid_list(s, s->w[3], v.tagged))
+            return false;
+        if (s->n == 6) {
+            if (strcmp(s->w[4], "native") != 0)
+                return cfg_fail(s, "unexpected '%.*s' (native)", CFG_QUOTE_MAX, s->w[4]);
+            if (!parse_vid(s, s->w[5], &v.pvid))
+                return false;
+            if (switch_vid_test(v.tagged, v.pvid))
+                return cfg_fail(s, "native VLAN %u is also in the tagged list", v.pvid);
+        }
+    } else {
+        return cfg_fail(s, "vlan needs access VID, or trunk LIST [native VID]");
+    }
+    *out = v;
+    return true;
+}
+
+/* `nicN ROLE ...`, `nicN mtu N` and `nicN vlan ...`. The new role is built in a
+ * blank cfg_nic and copied over the old one only when it is complete: that is what
+ * makes a role statement replace the previous one wholly, keeping only the MTU, the
+ * VLANs, the DHCP server's and the PXE settings (statements of their own). */
 static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
 {
     struct cfg_nic n;
@@ -230,10 +313,11 @@ static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
     if (!cfg_scan_nic(s, s->w[0], &nic))
         return false;
     if (s->n < 2)
-        return cfg_fail(s, "nic%d: missing setting (wan, nat, natnet, hostonly, intnet, off, mtu)", nic);
+        return cfg_fail(s, "nic%d: missing setting (wan, nat, natnet, hostonly, intnet, off, mtu, vlan)", nic);
     what = s->w[1];
     memset(&n, 0, sizeof n);
     n.mtu = c->nic[nic].mtu;
+    n.vlan = c->nic[nic].vlan;
     n.dhcp = c->nic[nic].dhcp;
     n.pxe = c->nic[nic].pxe;
 
@@ -246,6 +330,8 @@ static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
         c->nic[nic].mtu = (uint16_t)mtu;
         return true;
     }
+    if (strcmp(what, "vlan") == 0)
+        return parse_vlan(s, &c->nic[nic].vlan);
     if (strcmp(what, "wan") == 0)
         ok = parse_wan(s, &n);
     else if (strcmp(what, "nat") == 0)
@@ -686,6 +772,182 @@ static bool parse_nat(struct vmgate_config *c, struct cfg_stmt *s)
     return true;
 }
 
+/* --- switch NAME [aging T] [fdb N] [port-fdb N] ----------------------------------- */
+
+/* A switch's settings, for an internal network or a natnetwork (resolved at
+ * finalize: intnets are named only by their ports). Keys not named keep their
+ * earlier values, as `dhcp OWNER`'s do; the per-port limit may not exceed the
+ * table's. */
+static bool parse_switch(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    struct cfg_switch n, *slot = NULL;
+    unsigned seen = 0;
+    char name[CFG_NAME_MAX];
+
+    if (s->n < 4)
+        return cfg_fail(s, "switch needs NAME and aging T, fdb N or port-fdb N");
+    if (cfg_is_nic_word(s->w[1]))
+        return cfg_fail(s, "'%.*s' is a NIC; switch takes a network's name", CFG_QUOTE_MAX, s->w[1]);
+    if (!cfg_scan_name(s, s->w[1], "network name", name))
+        return false;
+    for (unsigned i = 0; i < c->n_switches; i++)
+        if (strcmp(c->sw[i].name, name) == 0)
+            slot = &c->sw[i];
+    if (slot) {
+        n = *slot;
+    } else {
+        memset(&n, 0, sizeof n);
+        memcpy(n.name, name, sizeof name);
+    }
+    for (unsigned i = 2; i < s->n; i += 2) {
+        const char *key = s->w[i], *val = i + 1 < s->n ? s->w[i + 1] : NULL;
+        unsigned bit = strcmp(key, "aging") == 0 ? 1 : strcmp(key, "fdb") == 0 ? 2
+                     : strcmp(key, "port-fdb") == 0 ? 4 : 0;
+        if (!bit)
+            return cfg_fail(s, "unexpected '%.*s' (aging, fdb, port-fdb)", CFG_QUOTE_MAX, key);
+        if (seen & bit)
+            return cfg_fail(s, "'%s' given twice", key);
+        seen |= bit;
+        if (!val)
+            return cfg_fail(s, "%s needs %s", key, bit == 1 ? "a time (300, 5m)" : "a number");
+        if (bit == 1 && !cfg_scan_duration(val, SWITCH_AGING_MIN_MS / 1000, SWITCH_AGING_MAX_MS / 1000,
+                                           &n.aging_s))
+            return cfg_fail(s, "aging must be 1s..1d ('%.*s')", CFG_QUOTE_MAX, val);
+        if (bit == 2 && !cfg_scan_uint(val, SWITCH_FDB_MIN, SWITCH_FDB_LIMIT, &n.fdb))
+            return cfg_fail(s, "fdb must be %u..%u", SWITCH_FDB_MIN, SWITCH_FDB_LIMIT);
+        if (bit == 4 && !cfg_scan_uint(val, 1, SWITCH_FDB_LIMIT, &n.port_fdb))
+            return cfg_fail(s, "port-fdb must be 1..%u", SWITCH_FDB_LIMIT);
+    }
+    uint32_t fdb = n.fdb ? n.fdb : SWITCH_FDB_DEFAULT;
+    if (n.port_fdb > fdb)
+        return cfg_fail(s, "port-fdb %u is more than the table's %u entries", (unsigned)n.port_fdb,
+                        (unsigned)fdb);
+    if (!slot) {
+        if (c->n_switches == CFG_MAX_SWITCHES)
+            return cfg_fail(s, "too many switch statements (max %d)", CFG_MAX_SWITCHES);
+        slot = &c->sw[c->n_switches++];
+    }
+    *slot = n;
+    return true;
+}
+
+/* --- tunnel NAME udp [sport=P] [dest=ADDR] [dport=P]; NAME intnet|natnet NET --------- */
+
+static struct cfg_tunnel *tunnel_find(struct vmgate_config *c, const char *name)
+{
+    for (unsigned i = 0; i < c->n_tunnels; i++)
+        if (strcmp(c->tunnel[i].name, name) == 0)
+            return &c->tunnel[i];
+    return NULL;
+}
+
+/* Words that begin statements of their own cannot name a tunnel. */
+static bool is_keyword(const char *w)
+{
+    static const char *const kw[] = {"natnetwork", "natpf", "dhcp", "pxe", "dns", "hostname",
+                                     "nat", "switch", "tunnel"};
+    for (unsigned i = 0; i < sizeof kw / sizeof kw[0]; i++)
+        if (strcmp(w, kw[i]) == 0)
+            return true;
+    return cfg_is_nic_word(w) || strncmp(w, "nic", 3) == 0;
+}
+
+/* A port for sport= or dport=: 1..65535. */
+static bool parse_port(struct cfg_stmt *s, const char *key, const char *val, uint16_t *out)
+{
+    uint32_t v;
+    if (!cfg_scan_uint(val, 1, 65535, &v))
+        return cfg_fail(s, "%s must be a port 1..65535 ('%.*s')", key, CFG_QUOTE_MAX, val);
+    *out = (uint16_t)v;
+    return true;
+}
+
+/* VirtualBox's UDPTunnel parameters, its defaults for those not given. A tunnel
+ * redefined keeps its attachment; two tunnels may not share a local port. */
+static bool parse_tunnel(struct vmgate_config *c, struct cfg_stmt *s)
+{
+    struct cfg_tunnel t, *slot;
+    unsigned seen = 0;
+
+    if (s->n < 3)
+        return cfg_fail(s, "tunnel needs NAME udp [sport=PORT] [dest=ADDR] [dport=PORT]");
+    if (is_keyword(s->w[1]))
+        return cfg_fail(s, "'%.*s' cannot name a tunnel", CFG_QUOTE_MAX, s->w[1]);
+    memset(&t, 0, sizeof t);
+    if (!cfg_scan_name(s, s->w[1], "tunnel name", t.name))
+        return false;
+    if (strcmp(s->w[2], "udp") != 0)
+        return cfg_fail(s, "unknown tunnel type '%.*s' (udp)", CFG_QUOTE_MAX, s->w[2]);
+    t.sport = CFG_TUNNEL_SPORT;
+    t.dest = CFG_TUNNEL_DEST;
+    t.dport = CFG_TUNNEL_DPORT;
+    for (unsigned i = 3; i < s->n; i++) {
+        const char *w = s->w[i], *eq = strchr(w, '=');
+        size_t klen = eq ? (size_t)(eq - w) : strlen(w);
+        unsigned bit = klen == 5 && strncmp(w, "sport", 5) == 0 ? 1
+                     : klen == 4 && strncmp(w, "dest", 4) == 0 ? 2
+                     : klen == 5 && strncmp(w, "dport", 5) == 0 ? 4 : 0;
+        if (!bit || !eq)
+            return cfg_fail(s, "unexpected '%.*s' (sport=PORT, dest=ADDR, dport=PORT)", CFG_QUOTE_MAX, w);
+        if (seen & bit)
+            return cfg_fail(s, "'%.*s' given twice", (int)klen, w);
+        seen |= bit;
+        if (bit == 1 && !parse_port(s, "sport", eq + 1, &t.sport))
+            return false;
+        if (bit == 4 && !parse_port(s, "dport", eq + 1, &t.dport))
+            return false;
+        if (bit == 2 && !cfg_scan_ip4(eq + 1, &t.dest))
+            return cfg_fail(s, "dest must be an IPv4 address ('%.*s')", CFG_QUOTE_MAX, eq + 1);
+        if (bit == 2 && (t.dest == 0 || t.dest == 0xffffffffu || (t.dest >> 28) == 0xe))
+            return cfg_fail(s, "dest must be one host's address");
+    }
+    slot = tunnel_find(c, t.name);
+    for (unsigned i = 0; i < c->n_tunnels; i++)
+        if (&c->tunnel[i] != slot && c->tunnel[i].sport == t.sport)
+            return cfg_fail(s, "sport %u is tunnel %.*s's already", t.sport, CFG_NAME_MAX - 1,
+                            c->tunnel[i].name);
+    if (!slot) {
+        if (c->n_tunnels == CFG_MAX_TUNNELS)
+            return cfg_fail(s, "too many tunnels (max %d)", CFG_MAX_TUNNELS);
+        slot = &c->tunnel[c->n_tunnels++];
+    } else {
+        t.role = slot->role;
+        memcpy(t.net_name, slot->net_name, sizeof t.net_name);
+        t.vlan = slot->vlan;
+    }
+    *slot = t;
+    return true;
+}
+
+/* `NAME intnet NET` or `NAME natnet NET`, NAME a tunnel declared before. */
+static bool parse_tunnel_role(struct cfg_tunnel *t, struct cfg_stmt *s)
+{
+    enum cfg_nic_role role;
+    char net[CFG_NAME_MAX];
+
+    if (s->n < 2)
+        return cfg_fail(s, "tunnel %.*s: missing setting (intnet NET, natnet NET, vlan ...)",
+                        CFG_NAME_MAX - 1, t->name);
+    if (strcmp(s->w[1], "vlan") == 0)
+        return parse_vlan(s, &t->vlan);
+    if (strcmp(s->w[1], "intnet") == 0)
+        role = CFG_NIC_INTNET;
+    else if (strcmp(s->w[1], "natnet") == 0)
+        role = CFG_NIC_NATNET;
+    else
+        return cfg_fail(s, "tunnel %.*s: unknown setting '%.*s' (intnet, natnet, vlan)", CFG_NAME_MAX - 1,
+                        t->name, CFG_QUOTE_MAX, s->w[1]);
+    if (s->n != 3)
+        return cfg_fail(s, "%s needs one network name", s->w[1]);
+    if (cfg_is_nic_word(s->w[2]))
+        return cfg_fail(s, "'%.*s' is a NIC, not a network", CFG_QUOTE_MAX, s->w[2]);
+    if (!cfg_scan_name(s, s->w[2], "network name", net))
+        return false;
+    t->role = role;
+    memcpy(t->net_name, net, sizeof net);
+    return true;
+}
+
 /* --- statements ------------------------------------------------------------------ */
 
 static bool is_blank(char ch)
@@ -760,6 +1022,13 @@ static bool stmt_apply(struct vmgate_config *c, struct cfg_stmt *s, const char *
         return parse_hostname(c, s);
     if (strcmp(w0, "nat") == 0)
         return parse_nat(c, s);
+    if (strcmp(w0, "switch") == 0)
+        return parse_switch(c, s);
+    if (strcmp(w0, "tunnel") == 0)
+        return parse_tunnel(c, s);
+    struct cfg_tunnel *t = tunnel_find(c, w0);
+    if (t)
+        return parse_tunnel_role(t, s);
     return cfg_fail(s, "unknown statement");
 }
 

@@ -14,6 +14,8 @@
 #define CFG_MAX_HOSTS    64
 #define CFG_MAX_NATNETS  8
 #define CFG_MAX_DNS      3
+#define CFG_MAX_SWITCHES 8      /* `switch NAME ...` settings: one per network at most */
+#define CFG_MAX_TUNNELS  8
 #define CFG_NAME_MAX     32     /* names hold at most CFG_NAME_MAX - 1 characters */
 #define CFG_STMT_MAX     512    /* one statement, trimmed, at most CFG_STMT_MAX - 1 bytes */
 #define CFG_DOMAIN_MAX   64     /* a DNS domain (option 15): at most 63 characters */
@@ -66,6 +68,46 @@ struct cfg_pxe {
     char http[CFG_FILE_MAX];
 };
 
+/* A switch port's VLANs (`nicN vlan access VID`, `nicN vlan trunk LIST [native VID]`;
+ * net/switch.h has what they mean). mode 0 is the default, access in VLAN 1. */
+enum cfg_vlan_mode {
+    CFG_VLAN_DEFAULT = 0,
+    CFG_VLAN_ACCESS,
+    CFG_VLAN_TRUNK,
+};
+struct cfg_vlan {
+    enum cfg_vlan_mode mode;
+    uint16_t pvid;                  /* access: the VLAN; trunk: native (0: none) */
+    uint64_t tagged[64];            /* trunk: bit v of word v/64 for VLAN v (1..4094) */
+};
+
+/* A switch's settings (`switch NAME [aging T] [fdb N] [port-fdb N]`), NAME an
+ * internal network or a natnetwork; 0 is the default (300 s, 1024 entries, a
+ * quarter of them per port). */
+struct cfg_switch {
+    char name[CFG_NAME_MAX];
+    uint32_t aging_s;
+    uint32_t fdb;
+    uint32_t port_fdb;
+};
+
+/* A UDP tunnel (`tunnel NAME udp [sport=P] [dest=ADDR] [dport=P]`, VirtualBox's
+ * UDPTunnel: each Ethernet frame one datagram, no header) and the switch it is a
+ * port of (`NAME intnet NET`, `NAME natnet NET`). A tunnel statement replaces the
+ * endpoints and keeps the attachment, as a NIC's role statement keeps its MTU. */
+#define CFG_TUNNEL_SPORT 4444u      /* VirtualBox's defaults */
+#define CFG_TUNNEL_DEST  0x7f000001u
+#define CFG_TUNNEL_DPORT 4445u
+struct cfg_tunnel {
+    char name[CFG_NAME_MAX];
+    uint16_t sport;                 /* vmgate's port */
+    uint32_t dest;                  /* the peer: the only source accepted */
+    uint16_t dport;
+    enum cfg_nic_role role;         /* CFG_NIC_UNSET (attached nowhere), INTNET or NATNET */
+    char net_name[CFG_NAME_MAX];
+    struct cfg_vlan vlan;           /* `NAME vlan ...`, as a NIC port's */
+};
+
 struct cfg_nic {
     enum cfg_nic_role role;
     /* WAN: dhcp, or addr/prefix with gw and optional DNS servers.
@@ -83,6 +125,8 @@ struct cfg_nic {
     bool dhcp_server;               /* NAT/HOSTONLY: serve DHCP (default on) */
     char net_name[CFG_NAME_MAX];    /* NATNET/INTNET: the network's name */
     uint16_t mtu;                   /* 0: the driver's default (1500) */
+    /* INTNET/NATNET: the port's VLANs. Kept across role statements, like the MTU. */
+    struct cfg_vlan vlan;
     /* NAT/HOSTONLY: kept across role statements, like the MTU. NATNET: finalize
      * copies the natnetwork's here. */
     struct cfg_dhcp_opts dhcp;
@@ -145,6 +189,10 @@ struct vmgate_config {
      * `nat flows N` (0: sized from memory). */
     uint32_t nat_timeout[CFG_NAT_TIMEOUTS];
     uint32_t nat_flows;
+    struct cfg_switch sw[CFG_MAX_SWITCHES];
+    unsigned n_switches;
+    struct cfg_tunnel tunnel[CFG_MAX_TUNNELS];
+    unsigned n_tunnels;
 };
 
 /* Called once per rejected statement: `statement` is the statement's text (trimmed;
@@ -190,7 +238,11 @@ int config_parse(struct vmgate_config *c, const char *text, size_t len,
  *     and a pool that is not inside the NIC's network as in step 2.
  * `pxe OWNER ...` settings follow their network's DHCP settings through these
  * steps: dropped with a NIC that is absent or serves no DHCP (a natnetwork's with
- * `dhcp off`), a port's own replaced by its natnetwork's. 
+ * `dhcp off`), a port's own replaced by its natnetwork's. Last, `nicN vlan ...` of a
+ * NIC that is no switch port (intnet, natnet) is reported and dropped, and so is
+ * `switch NAME ...` naming neither an internal network with a port nor a
+ * natnetwork; a tunnel's `natnet NET` naming no natnetwork is reported and the
+ * tunnel left unattached. 
  * A dropped statement counts as never written, so the NIC falls back to its
  * default. Finalizing twice gives the same result as finalizing once. err may be
  * NULL. */

@@ -35,10 +35,12 @@ static void report(const struct report *r, const char *stmt, const char *fmt, ..
 static void nic_drop_role(struct cfg_nic *n)
 {
     uint16_t mtu = n->mtu;
+    struct cfg_vlan vlan = n->vlan;
     struct cfg_dhcp_opts dhcp = n->dhcp;
     struct cfg_pxe pxe = n->pxe;
     memset(n, 0, sizeof *n);
     n->mtu = mtu;
+    n->vlan = vlan;
     n->dhcp = dhcp;
     n->pxe = pxe;
 }
@@ -143,6 +145,9 @@ static void drop_absent_nics(struct vmgate_config *c, unsigned n_nics, const str
             cfg_format_nic_mtu(n, (int)i, line);
             report(r, line, "nic%u: no such NIC (%s)", i, present);
         }
+        cfg_format_nic_vlan(n, (int)i, line);
+        if (line[0])
+            report(r, line, "nic%u: no such NIC (%s)", i, present);
         if (!cfg_dhcp_opts_default(&n->dhcp)) {
             char owner[16], why[CFG_WHY_MAX];
             snprintf(owner, sizeof owner, "nic%u", i);
@@ -509,6 +514,57 @@ static void check_nic_dhcp(struct vmgate_config *c, unsigned n_nics, const struc
     }
 }
 
+/* Step 8: VLANs belong to switch ports; a tunnel's natnet must exist; switch
+ * settings belong to a network that has a switch (an internal network with a NIC
+ * or tunnel port, or a natnetwork). */
+static void check_switches(struct vmgate_config *c, unsigned n_nics, const struct report *r)
+{
+    char line[CFG_STMT_MAX];
+    unsigned kept = 0;
+
+    for (unsigned i = 0; i < n_nics; i++) {
+        struct cfg_nic *n = &c->nic[i];
+        if (n->vlan.mode == CFG_VLAN_DEFAULT || n->role == CFG_NIC_INTNET || n->role == CFG_NIC_NATNET)
+            continue;
+        cfg_format_nic_vlan(n, (int)i, line);
+        report(r, line, "nic%u is not a switch port (it is %s; VLANs are for intnet and natnet)", i,
+               cfg_role_name(n->role));
+        memset(&n->vlan, 0, sizeof n->vlan);
+    }
+    for (unsigned k = 0; k < c->n_tunnels; k++) {
+        struct cfg_tunnel *t = &c->tunnel[k];
+        if (t->role == CFG_NIC_NATNET && !natnet_lookup(c, t->net_name)) {
+            cfg_format_tunnel_role(t, line);
+            report(r, line, "no natnetwork '%.*s'", CFG_NAME_MAX - 1, t->net_name);
+            t->role = CFG_NIC_UNSET;
+            memset(t->net_name, 0, sizeof t->net_name);
+        }
+        if (t->role == CFG_NIC_UNSET && t->vlan.mode != CFG_VLAN_DEFAULT) {
+            cfg_format_tunnel_vlan(t, line);
+            report(r, line, "tunnel %.*s is attached to no network", CFG_NAME_MAX - 1, t->name);
+            memset(&t->vlan, 0, sizeof t->vlan);
+        }
+    }
+    for (unsigned k = 0; k < c->n_switches; k++) {
+        const struct cfg_switch *w = &c->sw[k];
+        bool found = natnet_lookup(c, w->name) != NULL;
+        for (unsigned i = 0; i < c->n_tunnels && !found; i++)
+            found = c->tunnel[i].role == CFG_NIC_INTNET &&
+                    strncmp(c->tunnel[i].net_name, w->name, CFG_NAME_MAX) == 0;
+        for (unsigned i = 0; i < n_nics && !found; i++)
+            found = c->nic[i].role == CFG_NIC_INTNET &&
+                    strncmp(c->nic[i].net_name, w->name, CFG_NAME_MAX) == 0;
+        if (found) {
+            c->sw[kept++] = *w;
+            continue;
+        }
+        cfg_format_switch(w, line);
+        report(r, line, "no internal network or natnetwork '%.*s'", CFG_NAME_MAX - 1, w->name);
+    }
+    memset(&c->sw[kept], 0, (c->n_switches - kept) * sizeof c->sw[0]);
+    c->n_switches = kept;
+}
+
 /* Contract in config.h. */
 void config_finalize(struct vmgate_config *c, unsigned n_nics, cfg_error_fn err, void *ctx)
 {
@@ -524,4 +580,5 @@ void config_finalize(struct vmgate_config *c, unsigned n_nics, cfg_error_fn err,
     number_default_nats(c, n_nics, &r);
     drop_bad_refs(c, n_nics, &r);
     check_nic_dhcp(c, n_nics, &r);
+    check_switches(c, n_nics, &r);
 }

@@ -5,6 +5,7 @@
  * config_equal(), the comparison that round trip is checked with. */
 #include "config_priv.h"
 #include "nat.h"
+#include "switch.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,6 +78,66 @@ void cfg_format_nic_role(const struct cfg_nic *n, int i, char *buf)
 void cfg_format_nic_mtu(const struct cfg_nic *n, int i, char *buf)
 {
     snprintf(buf, CFG_STMT_MAX, "nic%d mtu %u", i, n->mtu);
+}
+
+/* Contract in config_priv.h. The list in its shortest form (ranges merged), which
+ * is never longer than the list that was parsed. */
+static void format_vlan(const char *port, const struct cfg_vlan *v, char *buf)
+{
+    struct out o = { buf, CFG_STMT_MAX, 0 };
+    char list[CFG_STMT_MAX];
+
+    buf[0] = '\0';
+    if (v->mode == CFG_VLAN_ACCESS) {
+        out_printf(&o, "%s vlan access %u", port, v->pvid);
+    } else if (v->mode == CFG_VLAN_TRUNK) {
+        switch_vid_list_format(v->tagged, list, sizeof list);
+        out_printf(&o, "%s vlan trunk %s", port, list);
+        if (v->pvid)
+            out_printf(&o, " native %u", v->pvid);
+    }
+}
+
+void cfg_format_nic_vlan(const struct cfg_nic *n, int i, char *buf)
+{
+    char port[16];
+    snprintf(port, sizeof port, "nic%d", i);
+    format_vlan(port, &n->vlan, buf);
+}
+
+void cfg_format_tunnel_vlan(const struct cfg_tunnel *t, char *buf)
+{
+    char port[CFG_NAME_MAX];
+    snprintf(port, sizeof port, "%.*s", CFG_NAME_MAX - 1, t->name);
+    format_vlan(port, &t->vlan, buf);
+}
+
+void cfg_format_switch(const struct cfg_switch *w, char *buf)
+{
+    struct out o = { buf, CFG_STMT_MAX, 0 };
+
+    out_printf(&o, "switch %.*s", CFG_NAME_MAX - 1, w->name);
+    if (w->aging_s)
+        out_printf(&o, " aging %u", (unsigned)w->aging_s);
+    if (w->fdb)
+        out_printf(&o, " fdb %u", (unsigned)w->fdb);
+    if (w->port_fdb)
+        out_printf(&o, " port-fdb %u", (unsigned)w->port_fdb);
+}
+
+void cfg_format_tunnel(const struct cfg_tunnel *t, char *buf)
+{
+    char a[16];
+    snprintf(buf, CFG_STMT_MAX, "tunnel %.*s udp sport=%u dest=%s dport=%u", CFG_NAME_MAX - 1, t->name,
+             t->sport, cfg_ip4_str(t->dest, a), t->dport);
+}
+
+void cfg_format_tunnel_role(const struct cfg_tunnel *t, char *buf)
+{
+    buf[0] = '\0';
+    if (t->role == CFG_NIC_INTNET || t->role == CFG_NIC_NATNET)
+        snprintf(buf, CFG_STMT_MAX, "%.*s %s %.*s", CFG_NAME_MAX - 1, t->name,
+                 t->role == CFG_NIC_INTNET ? "intnet" : "natnet", CFG_NAME_MAX - 1, t->net_name);
 }
 
 /* Contract in config_priv.h. Always the comma form, which both owners accept. */
@@ -218,6 +279,9 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
             cfg_format_nic_mtu(n, (int)i, line);
             out_printf(&o, "%s\n", line);
         }
+        cfg_format_nic_vlan(n, (int)i, line);
+        if (line[0])
+            out_printf(&o, "%s\n", line);
         /* A NAT Network port's settings are its network's, written with it. */
         if (n->role != CFG_NIC_NATNET) {
             char owner[16];
@@ -227,6 +291,20 @@ int config_format(const struct vmgate_config *c, unsigned n_nics, char *buf, siz
                 out_printf(&o, "%s\n", line);
             cfg_format_pxe(&n->pxe, owner, emit_line, &o);
         }
+    }
+    for (unsigned k = 0; k < c->n_tunnels && k < CFG_MAX_TUNNELS; k++) {
+        cfg_format_tunnel(&c->tunnel[k], line);
+        out_printf(&o, "%s\n", line);
+        cfg_format_tunnel_role(&c->tunnel[k], line);
+        if (line[0])
+            out_printf(&o, "%s\n", line);
+        cfg_format_tunnel_vlan(&c->tunnel[k], line);
+        if (line[0])
+            out_printf(&o, "%s\n", line);
+    }
+    for (unsigned k = 0; k < c->n_switches && k < CFG_MAX_SWITCHES; k++) {
+        cfg_format_switch(&c->sw[k], line);
+        out_printf(&o, "%s\n", line);
     }
     for (unsigned k = 0; k < c->n_natpf && k < CFG_MAX_NATPF; k++) {
         cfg_format_natpf(&c->natpf[k], line);
@@ -269,13 +347,26 @@ bool cfg_pxe_equal(const struct cfg_pxe *a, const struct cfg_pxe *b)
            strncmp(a->http, b->http, CFG_FILE_MAX) == 0;
 }
 
+static bool vlan_equal(const struct cfg_vlan *a, const struct cfg_vlan *b)
+{
+    return a->mode == b->mode && a->pvid == b->pvid &&
+           memcmp(a->tagged, b->tagged, sizeof a->tagged) == 0;
+}
+
+static bool switch_equal(const struct cfg_switch *a, const struct cfg_switch *b)
+{
+    return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->aging_s == b->aging_s &&
+           a->fdb == b->fdb && a->port_fdb == b->port_fdb;
+}
+
 static bool nic_equal(const struct cfg_nic *a, const struct cfg_nic *b)
 {
     if (a->role != b->role || a->dhcp_client != b->dhcp_client || a->addr != b->addr ||
         a->prefix != b->prefix || a->gw != b->gw || a->n_dns != b->n_dns ||
         a->net_explicit != b->net_explicit || a->dhcp_server != b->dhcp_server ||
         a->mtu != b->mtu || strncmp(a->net_name, b->net_name, CFG_NAME_MAX) != 0 ||
-        !cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp) || !cfg_pxe_equal(&a->pxe, &b->pxe))
+        !cfg_dhcp_opts_equal(&a->dhcp, &b->dhcp) || !cfg_pxe_equal(&a->pxe, &b->pxe) ||
+        !vlan_equal(&a->vlan, &b->vlan))
         return false;
     for (unsigned k = 0; k < a->n_dns && k < CFG_MAX_DNS; k++)
         if (a->dns[k] != b->dns[k])
@@ -298,6 +389,13 @@ static bool host_equal(const struct cfg_dhcp_host *a, const struct cfg_dhcp_host
            strncmp(a->boot, b->boot, CFG_FILE_MAX) == 0;
 }
 
+static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
+{
+    return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->sport == b->sport &&
+           a->dest == b->dest && a->dport == b->dport && a->role == b->role &&
+           strncmp(a->net_name, b->net_name, CFG_NAME_MAX) == 0 && vlan_equal(&a->vlan, &b->vlan);
+}
+
 static bool natnet_equal(const struct cfg_natnet *a, const struct cfg_natnet *b)
 {
     return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->net == b->net &&
@@ -312,8 +410,15 @@ bool config_equal(const struct vmgate_config *a, const struct vmgate_config *b)
         a->n_natnets != b->n_natnets || a->n_dns != b->n_dns ||
         strncmp(a->hostname, b->hostname, CFG_NAME_MAX) != 0 ||
         memcmp(a->nat_timeout, b->nat_timeout, sizeof a->nat_timeout) != 0 ||
-        a->nat_flows != b->nat_flows)
+        a->nat_flows != b->nat_flows || a->n_switches != b->n_switches ||
+        a->n_tunnels != b->n_tunnels)
         return false;
+    for (unsigned k = 0; k < a->n_tunnels && k < CFG_MAX_TUNNELS; k++)
+        if (!tunnel_equal(&a->tunnel[k], &b->tunnel[k]))
+            return false;
+    for (unsigned k = 0; k < a->n_switches && k < CFG_MAX_SWITCHES; k++)
+        if (!switch_equal(&a->sw[k], &b->sw[k]))
+            return false;
     for (unsigned i = 0; i < CFG_MAX_NICS; i++)
         if (!nic_equal(&a->nic[i], &b->nic[i]))
             return false;

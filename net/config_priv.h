@@ -86,6 +86,15 @@ bool cfg_pxe_equal(const struct cfg_pxe *a, const struct cfg_pxe *b);
 /* Each writes one statement without newline into buf (CFG_STMT_MAX bytes). */
 void cfg_format_nic_role(const struct cfg_nic *n, int i, char *buf);
 void cfg_format_nic_mtu(const struct cfg_nic *n, int i, char *buf);
+/* `nicN vlan ...` ("" when the NIC's VLANs are the default). */
+void cfg_format_nic_vlan(const struct cfg_nic *n, int i, char *buf);
+/* `switch NAME ...` with the settings that are not defaults. */
+void cfg_format_switch(const struct cfg_switch *w, char *buf);
+/* `tunnel NAME udp ...` and `NAME intnet|natnet NET` ("" when unattached). */
+void cfg_format_tunnel(const struct cfg_tunnel *t, char *buf);
+void cfg_format_tunnel_role(const struct cfg_tunnel *t, char *buf);
+/* `NAME vlan ...` ("" when the tunnel's VLANs are the default). */
+void cfg_format_tunnel_vlan(const struct cfg_tunnel *t, char *buf);
 void cfg_format_natpf(const struct cfg_natpf *r, char *buf);
 void cfg_format_host(const struct cfg_dhcp_host *h, char *buf);
 /* `dhcp OWNER ...` with the settings of d that are not defaults, OWNER being "nicN"

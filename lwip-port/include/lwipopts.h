@@ -80,7 +80,6 @@
 #define LWIP_NETIF_LINK_CALLBACK    1
 #define LWIP_NETIF_HOSTNAME         1
 #define LWIP_NUM_NETIF_CLIENT_DATA  2
-#define BRIDGEIF_MAX_PORTS          8
 #define LWIP_SINGLE_NETIF           0
 #define LWIP_HAVE_LOOPIF            0
 #define LWIP_NETIF_LOOPBACK         0

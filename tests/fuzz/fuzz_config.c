@@ -22,7 +22,7 @@
 #include <string.h>
 
 /* Room for the longest configuration: every table full, every name at its limit. */
-#define TEXT_MAX 32768
+#define TEXT_MAX 49152
 
 static unsigned reports;
 /* What is being checked, shown when an invariant breaks, since a generated input
@@ -166,7 +166,7 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
 
     for (int i = 0; i < 40 && ch->n > 0; i++) {
         unsigned nic = pick(ch, 9);
-        switch (pick(ch, 16)) {
+        switch (pick(ch, 20)) {
         case 0:
             o = put(buf, len, o, "nic%u wan dhcp", nic);
             break;
@@ -267,6 +267,65 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
                     o = put_ip(buf, len, o, ch);
                 }
             }
+            break;
+        }
+        case 15: {
+            /* A port's VLANs: IDs near the edges, lists with ranges that may
+             * overlap, a native VLAN that may be in the list. */
+            static const char *const vids[] = { "1", "2", "10", "20", "4094", "4095", "0" };
+            if (pick(ch, 3) == 0) {
+                o = put(buf, len, o, "nic%u vlan access %s", nic, PICK(ch, vids));
+                break;
+            }
+            o = put(buf, len, o, "nic%u vlan trunk ", nic);
+            for (unsigned k = 0, n = 1 + pick(ch, 4); k < n; k++) {
+                o = put(buf, len, o, "%s%s", k ? "," : "", PICK(ch, vids));
+                if (pick(ch, 3) == 0)
+                    o = put(buf, len, o, "-%s", PICK(ch, vids));
+            }
+            if (pick(ch, 2))
+                o = put(buf, len, o, " native %s", PICK(ch, vids));
+            break;
+        }
+        case 16: {
+            static const char *const agings[] = { "1", "0", "30", "5m", "1d", "2d" };
+            static const char *const sizes[] = { "16", "15", "64", "1024", "65536", "65537", "1" };
+            o = put(buf, len, o, "switch %s", PICK(ch, names));
+            unsigned keys = 1 + pick(ch, 7);
+            if (keys & 1)
+                o = put(buf, len, o, " aging %s", PICK(ch, agings));
+            if (keys & 2)
+                o = put(buf, len, o, " fdb %s", PICK(ch, sizes));
+            if (keys & 4)
+                o = put(buf, len, o, " port-fdb %s", PICK(ch, sizes));
+            break;
+        }
+        case 17: {
+            /* A tunnel: names that collide with keywords and NICs, ports at the
+             * edges, dest addresses a host cannot have, keys twice. */
+            static const char *const tnames[] = { "t0", "t1", "far", "nic1", "switch", "lab" };
+            static const char *const ports[] = { "1", "0", "4444", "4445", "65535", "65536" };
+            static const char *const dests[] = { "127.0.0.1", "10.0.2.2", "0.0.0.0", "224.0.0.1",
+                                                 "255.255.255.255", "1.2.3" };
+            o = put(buf, len, o, "tunnel %s udp", PICK(ch, tnames));
+            for (unsigned k = 0, n = pick(ch, 4); k < n; k++) {
+                switch (pick(ch, 3)) {
+                case 0: o = put(buf, len, o, " sport=%s", PICK(ch, ports)); break;
+                case 1: o = put(buf, len, o, " dest=%s", PICK(ch, dests)); break;
+                default: o = put(buf, len, o, " dport=%s", PICK(ch, ports)); break;
+                }
+            }
+            break;
+        }
+        case 18: {
+            static const char *const tnames[] = { "t0", "t1", "far", "lab" };
+            static const char *const vlans[] = { "access 10", "access 4095", "trunk 10,20-22 native 1",
+                                                 "trunk 5", "trunk 7 native 7" };
+            if (pick(ch, 3) == 0)
+                o = put(buf, len, o, "%s vlan %s", PICK(ch, tnames), PICK(ch, vlans));
+            else
+                o = put(buf, len, o, "%s %s %s", PICK(ch, tnames), pick(ch, 2) ? "intnet" : "natnet",
+                        PICK(ch, names));
             break;
         }
         default:

@@ -103,7 +103,7 @@ static ip4_addr_t ip4(uint32_t host_order)
     return a;
 }
 
-static void fake_register(struct fake_nic *f, uint8_t last_mac, uint32_t caps)
+void gf_fake_register(struct fake_nic *f, uint8_t last_mac, uint32_t caps)
 {
     memset(f, 0, sizeof *f);
     f->nic.model = "fake";
@@ -131,8 +131,8 @@ void gf_setup(uint32_t wan_caps, uint32_t lan_caps, bool fastpath)
     gf_teardown();
     set_up = true;
     unit_console_clear();
-    fake_register(&gf_wan, 0x10, wan_caps);
-    fake_register(&gf_lan, 0x11, lan_caps);
+    gf_fake_register(&gf_wan, 0x10, wan_caps);
+    gf_fake_register(&gf_lan, 0x11, lan_caps);
 
     nat_glue_init(NULL);
     ip4_addr_t a = ip4(GF_WAN_ADDR), m = ip4(0xffffff00u), g = ip4(GF_WAN_GW);
@@ -155,6 +155,13 @@ void gf_setup(uint32_t wan_caps, uint32_t lan_caps, bool fastpath)
     if (fastpath)
         fastpath_attach_all();
     gf_clear_sent();                    /* the gratuitous ARPs of netifs coming up */
+}
+
+void gf_fake_clear(struct fake_nic *f)
+{
+    for (unsigned k = 0; k < f->n_sent; k++)
+        free(f->sent[k].b);
+    f->n_sent = 0;
 }
 
 void gf_clear_sent(void)

@@ -66,6 +66,12 @@ enum nic_rx_result gf_receive_frame(struct fake_nic *n, const uint8_t *frame, ui
 /* Forgets what the fake NICs sent. */
 void gf_clear_sent(void);
 
+/* One more fake NIC (MAC 02:00:00:00:01:last_mac, MTU 1500, lending), registered
+ * after gf_setup's two; its test frees what it sent with gf_fake_clear() before
+ * gf_teardown(). */
+void gf_fake_register(struct fake_nic *f, uint8_t last_mac, uint32_t caps);
+void gf_fake_clear(struct fake_nic *f);
+
 /* The IPv4 packet inside a sent frame (after its Ethernet header). */
 static inline const uint8_t *gf_ip(const struct gf_sent *s) { return s->b + 14; }
 

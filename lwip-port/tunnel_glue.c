@@ -1,0 +1,160 @@
+/* UDP tunnels as switch ports (contract in tunnel_glue.h). */
+#include "tunnel_glue.h"
+#include "../net/udptun.h"
+#include "../kernel/console.h"
+#include "../kernel/shell.h"
+
+#include "lwip/pbuf.h"
+#include "lwip/udp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct tunnel {
+    char name[CFG_NAME_MAX];
+    char net[CFG_NAME_MAX];
+    struct udptun t;
+    struct udp_pcb *pcb;
+    struct switch_glue *g;
+    int port;
+};
+
+static struct tunnel tunnels[CFG_MAX_TUNNELS];
+static unsigned n_tunnels;
+
+/* One datagram at a time is switched, with headroom for a VLAN tag; a datagram that
+ * arrives while another is being switched (a loop through the tunnel's own network)
+ * is dropped rather than let to overwrite it. */
+#define RX_HEADROOM 16
+static uint8_t rx_buf[RX_HEADROOM + UDPTUN_FRAME_MAX];
+static bool rx_busy;
+
+static void tunnel_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+    struct tunnel *tn = arg;
+    uint32_t src = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(addr)));
+    if (udptun_rx_accept(&tn->t, src, port, p->tot_len)) {
+        if (rx_busy) {
+            tn->t.stats.drops[UDPTUN_DROP_NOMEM]++;
+        } else {
+            rx_busy = true;
+            pbuf_copy_partial(p, rx_buf + RX_HEADROOM, p->tot_len, 0);
+            struct switch_frame f;
+            udptun_rx_frame(rx_buf + RX_HEADROOM, p->tot_len, RX_HEADROOM, &f);
+            switch_glue_input(tn->g, (unsigned)tn->port, &f);
+            rx_busy = false;
+        }
+    }
+    pbuf_free(p);
+}
+
+/* A frame the switch sends out of the tunnel: one datagram to the peer. */
+static int tunnel_tx(struct switch_port *sp, struct switch_frame *f, bool may_take)
+{
+    struct tunnel *tn = sp->ctx;
+    uint32_t len = switch_frame_len(f);
+    struct pbuf *p = len <= UDPTUN_FRAME_MAX ? pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM) : NULL;
+    if (!p) {
+        tn->t.stats.drops[len <= UDPTUN_FRAME_MAX ? UDPTUN_DROP_NOMEM : UDPTUN_DROP_TX_OVERSIZE]++;
+        return -ENOMEM;
+    }
+    int rc = udptun_encap(&tn->t, f, p->payload, p->len);
+    if (rc < 0) {
+        pbuf_free(p);
+        return rc;
+    }
+    ip_addr_t dst;
+    ip_addr_set_ip4_u32(&dst, lwip_htonl(tn->t.peer_ip));
+    err_t e = udp_sendto(tn->pcb, p, &dst, tn->t.peer_port);
+    pbuf_free(p);
+    if (e != ERR_OK) {
+        /* Counted as sent by udptun_encap: take it back as an error. */
+        tn->t.stats.tx_datagrams--;
+        tn->t.stats.tx_bytes -= len;
+        tn->t.stats.drops[UDPTUN_DROP_TX_ERROR]++;
+        return -EIO;
+    }
+    return SWITCH_SENT;
+}
+
+int tunnel_glue_attach(const struct cfg_tunnel *t, struct switch_glue *g)
+{
+    if (n_tunnels == CFG_MAX_TUNNELS)
+        return -ENOSPC;
+    struct tunnel *tn = &tunnels[n_tunnels];
+    memset(tn, 0, sizeof *tn);
+    memcpy(tn->name, t->name, sizeof tn->name);
+    memcpy(tn->net, t->net_name, sizeof tn->net);
+    udptun_init(&tn->t, t->sport, t->dest, t->dport);
+    tn->g = g;
+    tn->pcb = udp_new();
+    if (!tn->pcb) {
+        kprintf("tunnel %s: no memory for its socket\n", t->name);
+        return -ENOMEM;
+    }
+    err_t e = udp_bind(tn->pcb, IP4_ADDR_ANY, t->sport);
+    if (e != ERR_OK) {
+        kprintf("tunnel %s: cannot bind UDP port %u (error %d)\n", t->name, t->sport, e);
+        udp_remove(tn->pcb);
+        return -EADDRINUSE;
+    }
+    /* Caps 0: the switch gives it only finished frames (GSO frames cut, checksums
+     * completed), each one datagram. MTU: a jumbo frame's, the outer packet being
+     * fragmented where the underlay is smaller (net/udptun.h, MTU). */
+    struct switch_port_conf c = {.name = tn->name, .transmit = tunnel_tx, .ctx = tn, .caps = 0,
+                                 .mtu = UDPTUN_FRAME_MAX - SWITCH_ETH_HLEN - SWITCH_TAG_LEN};
+    tn->port = switch_glue_add_port(g, &c);
+    if (tn->port < 0) {
+        kprintf("tunnel %s: not a port of %s (error %d)\n", t->name, t->net_name, tn->port);
+        udp_remove(tn->pcb);
+        return tn->port;
+    }
+    int rc = switch_glue_set_vlan(g, (unsigned)tn->port, &t->vlan);
+    if (rc) {
+        kprintf("tunnel %s: VLANs refused (error %d); port left down\n", t->name, rc);
+        switch_port_set_up(switch_glue_switch(g), (unsigned)tn->port, false);
+    }
+    udp_recv(tn->pcb, tunnel_recv, tn);
+    n_tunnels++;
+    char a[16];
+    kprintf("tunnel %s: udp port %u <-> %s:%u, a port of %s %s\n", t->name, t->sport,
+            cfg_ip4_str(t->dest, a), t->dport, t->role == CFG_NIC_NATNET ? "natnet" : "intnet",
+            t->net_name);
+    return 0;
+}
+
+static void cmd_tunnel(int argc, char **argv)
+{
+    if (!n_tunnels)
+        kprintf("tunnel: none\n");
+    for (unsigned i = 0; i < n_tunnels; i++) {
+        const struct tunnel *tn = &tunnels[i];
+        const struct udptun_stats *s = &tn->t.stats;
+        char a[16], b[16];
+        if (argc > 1 && strcmp(argv[1], tn->name) != 0)
+            continue;
+        kprintf("tunnel %s: udp port %u, peer %s:%u, port of %s\n", tn->name, tn->t.local_port,
+                cfg_ip4_str(tn->t.peer_ip, a), tn->t.peer_port, tn->net);
+        kprintf("  rx %llu datagrams %llu bytes, tx %llu datagrams %llu bytes\n",
+                (unsigned long long)s->rx_datagrams, (unsigned long long)s->rx_bytes,
+                (unsigned long long)s->tx_datagrams, (unsigned long long)s->tx_bytes);
+        kprintf("  drops:");
+        for (int d = 0; d < UDPTUN_DROPS; d++)
+            kprintf(" %s %llu", udptun_drop_name((enum udptun_drop)d), (unsigned long long)s->drops[d]);
+        kprintf("\n");
+        if (s->drops[UDPTUN_DROP_PEER])
+            kprintf("  last wrong peer %s:%u\n", cfg_ip4_str(s->last_bad_ip, b), s->last_bad_port);
+    }
+}
+SHELL_COMMAND("tunnel", "UDP tunnels: peers, counters, drops by reason; 'tunnel NAME'", cmd_tunnel);
+
+#ifdef VMGATE_HOST_TEST
+void tunnel_glue_test_reset(void)
+{
+    for (unsigned i = 0; i < n_tunnels; i++)
+        udp_remove(tunnels[i].pcb);
+    n_tunnels = 0;
+    rx_busy = false;
+}
+#endif

@@ -1,0 +1,261 @@
+/* The switch glue (lwip-port/switch_glue.c) and the tunnel glue over the real NIC
+ * core, lwIP and fake NICs: NIC ports take frames through the fast path hook and
+ * lend them to each other, vmgate's router port answers ARP and ping as a netif
+ * of its own and sees nothing of guests' unicast to each other, an internal
+ * network has no router, the NICs' own netif lookups see no netif behind a port,
+ * `fastpath off` leaves the ports switching; and a UDP tunnel's datagrams from its
+ * peer on the WAN become frames on the segment, others' are dropped, and frames
+ * for the far side leave as datagrams to the peer. */
+#include "glue_fixture.h"
+#include "unit.h"
+
+#include "lwip-port/fastpath.h"
+#include "lwip-port/nicif.h"
+#include "lwip-port/switch_glue.h"
+#include "lwip-port/tunnel_glue.h"
+#include "net/bytes.h"
+
+#include "lwip/sys.h"
+#include "lwip/timeouts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct fake_nic pa, pb;
+static const uint8_t G1[6] = {0x52, 0x54, 0x00, 0, 0, 0x01};
+static const uint8_t G2[6] = {0x52, 0x54, 0x00, 0, 0, 0x02};
+static const uint8_t BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static ip4_addr_t ip4(uint32_t h)
+{
+    ip4_addr_t a;
+    ip4_addr_set_u32(&a, lwip_htonl(h));
+    return a;
+}
+
+/* gf_setup's WAN and NAT NICs, then two port NICs (nic2, nic3) on a switch. */
+static struct switch_glue *two_ports(const char *kind, bool router)
+{
+    gf_setup(0, 0, true);
+    gf_fake_register(&pa, 0x20, NIC_CAP_TX_SG);
+    gf_fake_register(&pb, 0x21, NIC_CAP_TX_SG);
+    struct switch_glue *g = switch_glue_create("lab", kind, NULL);
+    REQUIRE(g != NULL);
+    REQUIRE_EQ_INT(switch_glue_add_nic(g, &pa.nic, NULL), 0);
+    REQUIRE_EQ_INT(switch_glue_add_nic(g, &pb.nic, NULL), 0);
+    if (router) {
+        ip4_addr_t a = ip4(IP4(10, 0, 9, 2)), m = ip4(0xffffff00u);
+        REQUIRE(switch_glue_add_router(g, &a, &m, pa.nic.mac) != NULL);
+    }
+    fastpath_attach_all();
+    gf_fake_clear(&pa);
+    gf_fake_clear(&pb);
+    return g;
+}
+
+static void done(void)
+{
+    gf_fake_clear(&pa);
+    gf_fake_clear(&pb);
+    tunnel_glue_test_reset();
+    switch_glue_test_reset();
+    gf_teardown();
+}
+
+static uint32_t eth(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint16_t type, uint32_t plen)
+{
+    memcpy(f, dst, 6);
+    memcpy(f + 6, src, 6);
+    put_be16(f + 12, type);
+    for (uint32_t i = 0; i < plen; i++)
+        f[14 + i] = (uint8_t)i;
+    return 14 + plen;
+}
+
+static uint32_t arp_request(uint8_t *f, const uint8_t *src, uint32_t sip, uint32_t tip)
+{
+    eth(f, BCAST, src, 0x0806, 0);
+    static const uint8_t hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+    memcpy(f + 14, hdr, 8);
+    memcpy(f + 22, src, 6);
+    put_be32(f + 28, sip);
+    memset(f + 32, 0, 6);
+    put_be32(f + 38, tip);
+    memset(f + 42, 0, 18);
+    return 60;
+}
+
+TEST(glue_switch_guests_lend_frames_to_each_other)
+{
+    static uint8_t f[700];
+    struct switch_glue *g = two_ports("natnet", true);
+    CHECK(nicif_of(&pa.nic) == NULL);
+    CHECK(pa.nic.rxmode.promisc);
+    /* G2 behind pb announces itself; then G1's 600-byte frame to it is lent. */
+    uint32_t len = eth(f, BCAST, G2, 0x88b5, 46);
+    gf_receive_frame(&pb, f, len, NULL);
+    CHECK_EQ_INT(pa.n_sent, 1);
+    gf_fake_clear(&pa);
+    len = eth(f, G2, G1, 0x88b5, 600);
+    CHECK_EQ_INT(gf_receive_frame(&pa, f, len, NULL), NIC_RX_LENT);
+    REQUIRE_EQ_INT(pb.n_sent, 1);
+    CHECK(pb.sent[0].lent);
+    CHECK_MEM(pb.sent[0].b, f, len);
+    /* The router saw none of it: its port sent nothing in, lwIP's counters. */
+    struct eth_switch *sw = switch_glue_switch(g);
+    CHECK_EQ_INT(sw->port[2].stats.tx_frames, 1);   /* only G2's broadcast */
+    /* A small frame goes by copy (NIC_COPYBREAK), still switched. */
+    len = eth(f, G2, G1, 0x88b5, 46);
+    CHECK_EQ_INT(gf_receive_frame(&pa, f, len, NULL), NIC_RX_DONE);
+    REQUIRE_EQ_INT(pb.n_sent, 2);
+    CHECK(!pb.sent[1].lent);
+    /* `fastpath off` detaches lwIP's fast path only; the ports keep switching. */
+    fastpath_detach_all();
+    CHECK(pa.nic.fastpath != NULL);
+    len = eth(f, G2, G1, 0x88b5, 600);
+    CHECK_EQ_INT(gf_receive_frame(&pa, f, len, NULL), NIC_RX_LENT);
+    CHECK_EQ_INT(pb.n_sent, 3);
+    CHECK_EQ_INT(switch_fdb_lookup(sw, 1, G1, sys_now()), 0);
+    CHECK_EQ_INT(switch_fdb_lookup(sw, 1, G2, sys_now()), 1);
+    done();
+}
+
+TEST(glue_switch_router_answers_arp_and_ping)
+{
+    uint8_t f[PB_MAX + 14], ip[PB_MAX];
+    struct switch_glue *g = two_ports("natnet", true);
+    struct netif *r = switch_glue_router(g);
+    REQUIRE(r != NULL);
+    CHECK(switch_glue_is_router(r));
+    CHECK(!switch_glue_is_router(gf_wan.nif));
+    uint32_t len = arp_request(f, G1, IP4(10, 0, 9, 15), IP4(10, 0, 9, 2));
+    gf_receive_frame(&pa, f, len, NULL);
+    /* The request is flooded to pb too; the reply comes back out of pa only. */
+    CHECK_EQ_INT(pb.n_sent, 1);
+    REQUIRE_EQ_INT(pa.n_sent, 1);
+    const uint8_t *rep = pa.sent[0].b;
+    CHECK_MEM(rep, G1, 6);
+    CHECK_MEM(rep + 6, r->hwaddr, 6);
+    CHECK_EQ_INT(get_be16(rep + 12), 0x0806);
+    CHECK_EQ_INT(get_be16(rep + 20), 2);
+    CHECK_EQ_INT(get_be32(rep + 28), IP4(10, 0, 9, 2));
+    gf_fake_clear(&pa);
+    gf_fake_clear(&pb);
+    size_t iplen = pb_icmp_echo(ip, 8, IP4(10, 0, 9, 15), IP4(10, 0, 9, 2), 7, 1, 56);
+    memcpy(f, r->hwaddr, 6);
+    memcpy(f + 6, G1, 6);
+    put_be16(f + 12, 0x0800);
+    memcpy(f + 14, ip, iplen);
+    gf_receive_frame(&pa, f, (uint32_t)(14 + iplen), NULL);
+    REQUIRE_EQ_INT(pa.n_sent, 1);
+    CHECK_EQ_INT(pb.n_sent, 0);                      /* unicast to the router, not flooded */
+    CHECK_EQ_INT(gf_ip(&pa.sent[0])[20], 0);         /* echo reply */
+    CHECK_EQ_INT(pb_dst(gf_ip(&pa.sent[0])), IP4(10, 0, 9, 15));
+    done();
+}
+
+TEST(glue_switch_internal_network_has_no_router)
+{
+    uint8_t f[64];
+    struct switch_glue *g = two_ports("intnet", false);
+    CHECK(switch_glue_router(g) == NULL);
+    CHECK(switch_glue_find("lab") == g);
+    CHECK(switch_glue_find("other") == NULL);
+    uint32_t len = arp_request(f, G1, IP4(10, 0, 9, 15), IP4(10, 0, 9, 2));
+    gf_receive_frame(&pa, f, len, NULL);
+    CHECK_EQ_INT(pb.n_sent, 1);
+    CHECK_EQ_INT(pa.n_sent, 0);                      /* nobody answers */
+    /* Link down on pb: its port goes down, floods stop reaching it. */
+    nic_set_link(&pb.nic, false);
+    gf_receive_frame(&pa, f, len, NULL);
+    CHECK_EQ_INT(pb.n_sent, 1);
+    CHECK(!switch_glue_switch(g)->port[1].up);
+    done();
+}
+
+/* A tunnel on the WAN (nic0 at 203.0.113.2) whose peer is the WAN's gateway. */
+TEST(glue_switch_tunnel_port)
+{
+    uint8_t ip[PB_MAX], f[64];
+    struct switch_glue *g = two_ports("intnet", false);
+    struct cfg_tunnel t = {.name = "t0", .sport = 4444, .dest = GF_WAN_GW, .dport = 4445,
+                           .role = CFG_NIC_INTNET, .net_name = "lab"};
+    REQUIRE_EQ_INT(tunnel_glue_attach(&t, g), 0);
+    /* A broadcast frame from the peer, as a datagram: on both NIC ports. */
+    uint32_t flen = eth(f, BCAST, G1, 0x88b5, 46);
+    static uint8_t udp[8 + 60];
+    put_be16(udp, 4445);
+    put_be16(udp + 2, 4444);
+    put_be16(udp + 4, sizeof udp);
+    put_be16(udp + 6, 0);                            /* no checksum */
+    memcpy(udp + 8, f, flen);
+    size_t iplen = pb_ip(ip, 17, GF_WAN_GW, GF_WAN_ADDR, 0, udp, sizeof udp);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pa.n_sent, 1);
+    CHECK_EQ_INT(pb.n_sent, 1);
+    REQUIRE(pa.n_sent == 1);
+    CHECK_MEM(pa.sent[0].b, f, flen);
+    /* The same from another source port: dropped, nowhere. */
+    put_be16(udp, 4446);
+    iplen = pb_ip(ip, 17, GF_WAN_GW, GF_WAN_ADDR, 0, udp, sizeof udp);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pa.n_sent, 1);
+    /* G2 on pa answers G1: one datagram to the peer, the frame its payload. */
+    gf_clear_sent();
+    gf_fake_clear(&pa);
+    gf_fake_clear(&pb);
+    flen = eth(f, G1, G2, 0x88b5, 46);
+    gf_receive_frame(&pa, f, flen, NULL);
+    CHECK_EQ_INT(pb.n_sent, 0);
+    REQUIRE_EQ_INT(gf_wan.n_sent, 1);
+    const uint8_t *out = gf_ip(&gf_wan.sent[0]);
+    CHECK_EQ_INT(pb_dst(out), GF_WAN_GW);
+    CHECK_EQ_INT(pb_sport(out), 4444);
+    CHECK_EQ_INT(pb_dport(out), 4445);
+    CHECK_EQ_INT(get_be16(out + 24), 8 + flen);
+    CHECK_MEM(out + 28, f, flen);
+    CHECK_EQ_INT(switch_fdb_lookup(switch_glue_switch(g), 1, G1, sys_now()), 2);
+    done();
+}
+
+/* A tunnel that is a trunk (VLAN 10 tagged): its tagged datagram reaches only the
+ * NIC port in VLAN 10, untagged; that port's answer leaves the tunnel tagged. */
+TEST(glue_switch_tunnel_trunk)
+{
+    uint8_t ip[PB_MAX], f[64];
+    struct switch_glue *g = two_ports("intnet", false);
+    struct cfg_vlan ten = {.mode = CFG_VLAN_ACCESS, .pvid = 10};
+    REQUIRE_EQ_INT(switch_glue_set_vlan(g, 0, &ten), 0);
+    struct cfg_tunnel t = {.name = "t0", .sport = 4444, .dest = GF_WAN_GW, .dport = 4445,
+                           .role = CFG_NIC_INTNET, .net_name = "lab",
+                           .vlan = {.mode = CFG_VLAN_TRUNK}};
+    t.vlan.tagged[0] = 1u << 10;
+    REQUIRE_EQ_INT(tunnel_glue_attach(&t, g), 0);
+    static uint8_t udp[8 + 64];
+    memcpy(f, BCAST, 6);
+    memcpy(f + 6, G1, 6);
+    put_be16(f + 12, 0x8100);
+    put_be16(f + 14, 10);
+    put_be16(f + 16, 0x88b5);
+    memset(f + 18, 0x5a, 46);
+    put_be16(udp, 4445);
+    put_be16(udp + 2, 4444);
+    put_be16(udp + 4, sizeof udp);
+    put_be16(udp + 6, 0);
+    memcpy(udp + 8, f, 64);
+    size_t iplen = pb_ip(ip, 17, GF_WAN_GW, GF_WAN_ADDR, 0, udp, sizeof udp);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pb.n_sent, 0);
+    REQUIRE_EQ_INT(pa.n_sent, 1);
+    CHECK_EQ_INT(pa.sent[0].len, 60);
+    CHECK_EQ_INT(get_be16(pa.sent[0].b + 12), 0x88b5);
+    gf_clear_sent();
+    uint32_t flen = eth(f, G1, G2, 0x88b5, 46);
+    gf_receive_frame(&pa, f, flen, NULL);
+    REQUIRE_EQ_INT(gf_wan.n_sent, 1);
+    const uint8_t *out = gf_ip(&gf_wan.sent[0]) + 28;
+    CHECK_EQ_INT(get_be16(out + 12), 0x8100);
+    CHECK_EQ_INT(get_be16(out + 14) & 0xfff, 10);
+    CHECK_EQ_INT(get_be16(out + 16), 0x88b5);
+    done();
+}
