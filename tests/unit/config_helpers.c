@@ -72,3 +72,27 @@ void expect_reject(const char *file, int line, const char *base, const char *tex
     check_one_error(file, line, stmt, why);
     unit_check_mem(false, file, line, "config after", "config before", &c, &before, sizeof c);
 }
+
+
+/* The formatted text of the configuration under test and of its reparse. */
+static char rt_text[32768], rt_text2[32768];
+static struct vmgate_config rt_again;
+
+void check_round_trip(const char *file, int line, const struct vmgate_config *c, unsigned n_nics)
+{
+    int len = config_format(c, n_nics, rt_text, sizeof rt_text);
+    unit_check_int(false, file, line, "len", "strlen(text)", len, (long long)strlen(rt_text));
+    config_init(&rt_again);
+    capture_reset();
+    unit_check_int(false, file, line, "errors parsing the formatted text", "0",
+                   config_parse(&rt_again, rt_text, (size_t)len, capture_error, NULL), 0);
+    config_finalize(&rt_again, n_nics, capture_error, NULL);
+    unit_check_int(false, file, line, "errors reported", "0", cap.n, 0);
+    if (cap.n)
+        unit_fail(false, file, line, "first: %s: %s", cap.stmt[0], cap.why[0]);
+    if (!config_equal(c, &rt_again))
+        unit_fail(false, file, line, "config_equal(original, reparsed) is false; text:\n%s", rt_text);
+    unit_check_mem(false, file, line, "original", "reparsed", c, &rt_again, sizeof *c);
+    config_format(&rt_again, n_nics, rt_text2, sizeof rt_text2);
+    unit_check_str(false, file, line, "text", "text2", rt_text, rt_text2);
+}

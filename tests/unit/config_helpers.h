@@ -41,4 +41,10 @@ void check_one_error(const char *file, int line, const char *stmt, const char *w
 void expect_reject(const char *file, int line, const char *base, const char *text,
                    const char *stmt, const char *why);
 
+/* Formats c for n_nics NICs, parses and finalizes the text into a fresh configuration,
+ * and checks that nothing was rejected, that the result equals c byte for byte, and
+ * that it formats to the same text. */
+#define CONFIG_ROUND_TRIP(c, n) check_round_trip(__FILE__, __LINE__, (c), (n))
+void check_round_trip(const char *file, int line, const struct vmgate_config *c, unsigned n_nics);
+
 #endif

@@ -9,29 +9,9 @@
 #include <string.h>
 
 static struct vmgate_config c, again;
-static char text[32768], text2[32768];
+static char text[32768];
 
-/* As test_config_format.c's round trip: format, parse and finalize again, the
- * same configuration and the same text, nothing reported. */
-static void check_round_trip(const char *file, int line, unsigned n_nics)
-{
-    int len = config_format(&c, n_nics, text, sizeof text);
-    unit_check_int(false, file, line, "len", "strlen(text)", len, (long long)strlen(text));
-    config_init(&again);
-    capture_reset();
-    unit_check_int(false, file, line, "errors parsing the formatted text", "0",
-                   config_parse(&again, text, (size_t)len, capture_error, NULL), 0);
-    config_finalize(&again, n_nics, capture_error, NULL);
-    unit_check_int(false, file, line, "errors reported", "0", cap.n, 0);
-    if (cap.n)
-        unit_fail(false, file, line, "first: %s: %s", cap.stmt[0], cap.why[0]);
-    if (!config_equal(&c, &again))
-        unit_fail(false, file, line, "config_equal(original, reparsed) is false; text:\n%s", text);
-    unit_check_mem(false, file, line, "original", "reparsed", &c, &again, sizeof c);
-    config_format(&again, n_nics, text2, sizeof text2);
-    unit_check_str(false, file, line, "text", "text2", text, text2);
-}
-#define CHECK_ROUND_TRIP(n) check_round_trip(__FILE__, __LINE__, (n))
+#define CHECK_ROUND_TRIP(n) CONFIG_ROUND_TRIP(&c, (n))
 
 TEST(config_vlan_forms)
 {
