@@ -310,8 +310,8 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
             static const char *const vnis[] = { "1", "0", "42", "16777215", "16777216", "x" };
             static const char *const remotes[] = { "10.0.2.2", "10.0.2.2,10.0.2.3", "1.1.1.1,1.1.1.1",
                                                    "224.0.0.1", "1.2.3.4,", "",
-                                                   "1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,"
-                                                   "6.6.6.6,7.7.7.7,8.8.8.8,9.9.9.9" };
+                                                   ("1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,"
+                                                    "6.6.6.6,7.7.7.7,8.8.8.8,9.9.9.9") };
             if (pick(ch, 2)) {
                 o = put(buf, len, o, "tunnel %s vxlan", PICK(ch, tnames));
                 for (unsigned k = 0, n = pick(ch, 5); k < n; k++) {
