@@ -318,5 +318,15 @@ TEST(glue_switch_vxlan_port)
     iplen = pb_ip(ip, 17, IP4(198, 51, 100, 8), GF_WAN_ADDR, 0, udp, sizeof udp);
     gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
     CHECK_EQ_INT(pa.n_sent, 0);
+    /* A non-zero outer UDP checksum, right: accepted (lwIP checks it); wrong: not. */
+    iplen = pb_ip(ip, 17, IP4(198, 51, 100, 7), GF_WAN_ADDR, 0, udp, sizeof udp);
+    int sum = pb_l4_csum_of(ip, iplen);
+    REQUIRE(sum > 0);
+    put_be16(ip + 26, (uint16_t)sum);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pa.n_sent, 1);
+    put_be16(ip + 26, (uint16_t)(sum ^ 0x0101));
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pa.n_sent, 1);
     done();
 }
