@@ -1,10 +1,12 @@
-/* UDP tunnels as switch ports (contract in tunnel_glue.h). */
+/* UDP and VXLAN tunnels as switch ports (contract in tunnel_glue.h). */
 #include "tunnel_glue.h"
 #include "../net/udptun.h"
+#include "../net/vxlan.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 
 #include "lwip/pbuf.h"
+#include "lwip/sys.h"
 #include "lwip/udp.h"
 
 #include <errno.h>
@@ -14,7 +16,9 @@
 struct tunnel {
     char name[CFG_NAME_MAX];
     char net[CFG_NAME_MAX];
-    struct udptun t;
+    bool vxlan;
+    struct udptun t;                    /* a udp tunnel's */
+    struct vxlan vx;                    /* a vxlan tunnel's */
     struct udp_pcb *pcb;
     struct switch_glue *g;
     int port;
@@ -27,14 +31,73 @@ static unsigned n_tunnels;
  * arrives while another is being switched (a loop through the tunnel's own network)
  * is dropped rather than let to overwrite it. */
 #define RX_HEADROOM 16
-static uint8_t rx_buf[RX_HEADROOM + UDPTUN_FRAME_MAX];
+static uint8_t rx_buf[RX_HEADROOM + VXLAN_HLEN + VXLAN_FRAME_MAX];
 static bool rx_busy;
+
+/* A VXLAN datagram: its first bytes copied (a longer one is refused by
+ * vxlan_decap for its length), decapsulated, its frame switched. lwIP's UDP input
+ * has checked a non-zero checksum already; a zero one means none (RFC 7348 5). */
+static void vxlan_recv(struct tunnel *tn, uint32_t src, struct pbuf *p)
+{
+    if (rx_busy) {
+        tn->vx.stats.drops[VXLAN_DROP_NOMEM]++;
+        return;
+    }
+    rx_busy = true;
+    uint8_t *d = rx_buf + RX_HEADROOM;
+    size_t cap = sizeof rx_buf - RX_HEADROOM;
+    pbuf_copy_partial(p, d, (u16_t)(p->tot_len < cap ? p->tot_len : cap), 0);
+    int off = vxlan_decap(&tn->vx, src, d, p->tot_len, sys_now());
+    if (off >= 0) {
+        struct switch_frame f;
+        udptun_rx_frame(d + off, p->tot_len - (size_t)off, (uint16_t)(RX_HEADROOM + off), &f);
+        switch_glue_input(tn->g, (unsigned)tn->port, &f);
+    }
+    rx_busy = false;
+}
+
+/* A frame the switch sends out of a VXLAN tunnel: one datagram to each remote
+ * vxlan_targets() names (every remote when flooded, head-end replication). */
+static int vxlan_tx(struct tunnel *tn, struct switch_frame *f)
+{
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    uint32_t to[VXLAN_REMOTES];
+    unsigned n = vxlan_targets(&tn->vx, f->len >= 6 ? f->data : bcast, sys_now(), to);
+    uint32_t len = switch_frame_len(f) + VXLAN_HLEN;
+    int sent = 0, rc = -EIO;
+    for (unsigned i = 0; i < n; i++) {
+        struct pbuf *p = len <= VXLAN_HLEN + VXLAN_FRAME_MAX ? pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM) : NULL;
+        if (!p) {
+            tn->vx.stats.drops[len <= VXLAN_HLEN + VXLAN_FRAME_MAX ? VXLAN_DROP_NOMEM : VXLAN_DROP_TX_OVERSIZE]++;
+            return sent ? SWITCH_SENT : -ENOMEM;
+        }
+        int el = vxlan_encap(&tn->vx, f, p->payload, p->len);
+        if (el < 0) {
+            pbuf_free(p);
+            return sent ? SWITCH_SENT : el;
+        }
+        ip_addr_t dst;
+        ip_addr_set_ip4_u32(&dst, lwip_htonl(to[i]));
+        err_t e = udp_sendto(tn->pcb, p, &dst, tn->vx.dport);
+        pbuf_free(p);
+        if (e != ERR_OK) {
+            tn->vx.stats.drops[VXLAN_DROP_TX_ERROR]++;
+            continue;
+        }
+        tn->vx.stats.tx_datagrams++;
+        tn->vx.stats.tx_bytes += (uint64_t)el;
+        sent++;
+    }
+    return sent ? SWITCH_SENT : rc;
+}
 
 static void tunnel_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
     struct tunnel *tn = arg;
     uint32_t src = lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(addr)));
-    if (udptun_rx_accept(&tn->t, src, port, p->tot_len)) {
+    if (tn->vxlan) {
+        vxlan_recv(tn, src, p);
+    } else if (udptun_rx_accept(&tn->t, src, port, p->tot_len)) {
         if (rx_busy) {
             tn->t.stats.drops[UDPTUN_DROP_NOMEM]++;
         } else {
@@ -53,6 +116,8 @@ static void tunnel_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 static int tunnel_tx(struct switch_port *sp, struct switch_frame *f, bool may_take)
 {
     struct tunnel *tn = sp->ctx;
+    if (tn->vxlan)
+        return vxlan_tx(tn, f);
     uint32_t len = switch_frame_len(f);
     struct pbuf *p = len <= UDPTUN_FRAME_MAX ? pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM) : NULL;
     if (!p) {
@@ -86,7 +151,11 @@ int tunnel_glue_attach(const struct cfg_tunnel *t, struct switch_glue *g)
     memset(tn, 0, sizeof *tn);
     memcpy(tn->name, t->name, sizeof tn->name);
     memcpy(tn->net, t->net_name, sizeof tn->net);
-    udptun_init(&tn->t, t->sport, t->dest, t->dport);
+    tn->vxlan = t->kind == CFG_TUNNEL_VXLAN;
+    if (tn->vxlan)
+        vxlan_init(&tn->vx, t->vni, t->sport, t->dport, t->remote, t->n_remotes);
+    else
+        udptun_init(&tn->t, t->sport, t->dest, t->dport);
     tn->g = g;
     tn->pcb = udp_new();
     if (!tn->pcb) {
@@ -118,10 +187,48 @@ int tunnel_glue_attach(const struct cfg_tunnel *t, struct switch_glue *g)
     udp_recv(tn->pcb, tunnel_recv, tn);
     n_tunnels++;
     char a[16];
-    kprintf("tunnel %s: udp port %u <-> %s:%u, a port of %s %s\n", t->name, t->sport,
-            cfg_ip4_str(t->dest, a), t->dport, t->role == CFG_NIC_NATNET ? "natnet" : "intnet",
-            t->net_name);
+    if (tn->vxlan)
+        kprintf("tunnel %s: vxlan vni %u, udp port %u -> %u, %u remote(s), a port of %s %s\n", t->name,
+                (unsigned)t->vni, t->sport, t->dport, t->n_remotes,
+                t->role == CFG_NIC_NATNET ? "natnet" : "intnet", t->net_name);
+    else
+        kprintf("tunnel %s: udp port %u <-> %s:%u, a port of %s %s\n", t->name, t->sport,
+                cfg_ip4_str(t->dest, a), t->dport, t->role == CFG_NIC_NATNET ? "natnet" : "intnet",
+                t->net_name);
     return 0;
+}
+
+static void show_vxlan(const struct tunnel *tn)
+{
+    const struct vxlan *v = &tn->vx;
+    const struct vxlan_stats *s = &v->stats;
+    uint32_t now = sys_now();
+    char a[16];
+    kprintf("tunnel %s: vxlan vni %u, udp port %u, remotes' port %u, port of %s\n", tn->name,
+            (unsigned)v->vni, v->local_port, v->dport, tn->net);
+    kprintf("  remotes:");
+    for (unsigned i = 0; i < v->n_remotes; i++)
+        kprintf(" %s", cfg_ip4_str(v->remote[i], a));
+    kprintf("\n  learned VTEPs: %u of %u (evicted %llu)\n", vxlan_vtep_count(v, now), VXLAN_VTEPS,
+            (unsigned long long)s->vtep_evictions);
+    for (unsigned i = 0; i < VXLAN_VTEPS; i++) {
+        const struct vxlan_vtep *e = &v->vtep[i];
+        if (!e->used || (uint32_t)(now - e->seen_ms) >= v->aging_ms)
+            continue;
+        kprintf("    %02x:%02x:%02x:%02x:%02x:%02x behind %s, %u s ago\n", e->mac[0], e->mac[1],
+                e->mac[2], e->mac[3], e->mac[4], e->mac[5], cfg_ip4_str(e->remote, a),
+                (unsigned)((now - e->seen_ms) / 1000));
+    }
+    kprintf("  rx %llu datagrams %llu bytes, tx %llu datagrams %llu bytes (%llu frames flooded, %llu to one)\n",
+            (unsigned long long)s->rx_datagrams, (unsigned long long)s->rx_bytes,
+            (unsigned long long)s->tx_datagrams, (unsigned long long)s->tx_bytes,
+            (unsigned long long)s->tx_flooded, (unsigned long long)s->tx_unicast);
+    kprintf("  drops:");
+    for (int d = 0; d < VXLAN_DROPS; d++)
+        kprintf(" %s %llu", vxlan_drop_name((enum vxlan_drop)d), (unsigned long long)s->drops[d]);
+    kprintf("\n");
+    if (s->drops[VXLAN_DROP_REMOTE])
+        kprintf("  last wrong remote %s\n", cfg_ip4_str(s->last_bad_ip, a));
 }
 
 static void cmd_tunnel(int argc, char **argv)
@@ -134,6 +241,10 @@ static void cmd_tunnel(int argc, char **argv)
         char a[16], b[16];
         if (argc > 1 && strcmp(argv[1], tn->name) != 0)
             continue;
+        if (tn->vxlan) {
+            show_vxlan(tn);
+            continue;
+        }
         kprintf("tunnel %s: udp port %u, peer %s:%u, port of %s\n", tn->name, tn->t.local_port,
                 cfg_ip4_str(tn->t.peer_ip, a), tn->t.peer_port, tn->net);
         kprintf("  rx %llu datagrams %llu bytes, tx %llu datagrams %llu bytes\n",
@@ -147,7 +258,7 @@ static void cmd_tunnel(int argc, char **argv)
             kprintf("  last wrong peer %s:%u\n", cfg_ip4_str(s->last_bad_ip, b), s->last_bad_port);
     }
 }
-SHELL_COMMAND("tunnel", "UDP tunnels: peers, counters, drops by reason; 'tunnel NAME'", cmd_tunnel);
+SHELL_COMMAND("tunnel", "UDP and VXLAN tunnels: peers, remotes, learned VTEPs, counters, drops by reason; 'tunnel NAME'", cmd_tunnel);
 
 #ifdef VMGATE_HOST_TEST
 void tunnel_glue_test_reset(void)

@@ -3,7 +3,9 @@
  * vmgate's own stack bound to sport, whose datagrams from the peer (dest:dport)
  * enter the switch as frames, and to which the switch's frames for the port go as
  * datagrams to the peer. The underlay is whichever interface lwIP routes dest by
- * (the WAN, usually). */
+ * (the WAN, usually). A VXLAN tunnel (`tunnel NAME vxlan ...`, net/vxlan.h) is the
+ * same socket bound to sport, taking datagrams from its remotes only and sending
+ * each frame to the remotes net/vxlan.c names (every one when flooded) at dport. */
 #ifndef VMGATE_TUNNEL_GLUE_H
 #define VMGATE_TUNNEL_GLUE_H
 

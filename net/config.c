@@ -831,7 +831,7 @@ static bool parse_switch(struct vmgate_config *c, struct cfg_stmt *s)
     return true;
 }
 
-/* --- tunnel NAME udp [sport=P] [dest=ADDR] [dport=P]; NAME intnet|natnet NET --------- */
+/* --- tunnel NAME udp|vxlan KEY=VALUE...; NAME intnet|natnet NET ---------------------- */
 
 static struct cfg_tunnel *tunnel_find(struct vmgate_config *c, const char *name)
 {
@@ -862,45 +862,103 @@ static bool parse_port(struct cfg_stmt *s, const char *key, const char *val, uin
     return true;
 }
 
-/* VirtualBox's UDPTunnel parameters, its defaults for those not given. A tunnel
- * redefined keeps its attachment; two tunnels may not share a local port. */
+/* One host's address for dest= or remote=: not 0, broadcast or multicast. */
+static bool host_addr(uint32_t a)
+{
+    return a != 0 && a != 0xffffffffu && (a >> 28) != 0xe;
+}
+
+/* remote=ADDR[,ADDR...]: up to CFG_VXLAN_REMOTES host addresses, none twice. */
+static bool parse_remotes(struct cfg_stmt *s, const char *val, struct cfg_tunnel *t)
+{
+    const char *p = val;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char one[16];
+        uint32_t a;
+        if (n == 0 || n >= sizeof one)
+            return cfg_fail(s, "remote must be IPv4 addresses joined by ',' ('%.*s')", CFG_QUOTE_MAX, val);
+        memcpy(one, p, n);
+        one[n] = '\0';
+        if (!cfg_scan_ip4(one, &a))
+            return cfg_fail(s, "remote must be IPv4 addresses joined by ',' ('%.*s')", CFG_QUOTE_MAX, val);
+        if (!host_addr(a))
+            return cfg_fail(s, "remote %s is not one host's address", one);
+        for (unsigned i = 0; i < t->n_remotes; i++)
+            if (t->remote[i] == a)
+                return cfg_fail(s, "remote %s given twice", one);
+        if (t->n_remotes == CFG_VXLAN_REMOTES)
+            return cfg_fail(s, "too many remotes (max %d)", CFG_VXLAN_REMOTES);
+        t->remote[t->n_remotes++] = a;
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
+/* A tunnel's KEY=VALUE words: for udp VirtualBox's UDPTunnel parameters, its
+ * defaults for those not given; for vxlan vni= and remote= (both needed) and the
+ * ports, 4789 unless given. A tunnel redefined keeps its attachment; two tunnels
+ * may not share a local port. */
 static bool parse_tunnel(struct vmgate_config *c, struct cfg_stmt *s)
 {
     struct cfg_tunnel t, *slot;
     unsigned seen = 0;
+    enum { K_SPORT = 1, K_DEST = 2, K_DPORT = 4, K_VNI = 8, K_REMOTE = 16 };
 
     if (s->n < 3)
-        return cfg_fail(s, "tunnel needs NAME udp [sport=PORT] [dest=ADDR] [dport=PORT]");
+        return cfg_fail(s, "tunnel needs NAME udp|vxlan [KEY=VALUE ...]");
     if (is_keyword(s->w[1]))
         return cfg_fail(s, "'%.*s' cannot name a tunnel", CFG_QUOTE_MAX, s->w[1]);
     memset(&t, 0, sizeof t);
     if (!cfg_scan_name(s, s->w[1], "tunnel name", t.name))
         return false;
-    if (strcmp(s->w[2], "udp") != 0)
-        return cfg_fail(s, "unknown tunnel type '%.*s' (udp)", CFG_QUOTE_MAX, s->w[2]);
-    t.sport = CFG_TUNNEL_SPORT;
-    t.dest = CFG_TUNNEL_DEST;
-    t.dport = CFG_TUNNEL_DPORT;
+    if (strcmp(s->w[2], "udp") == 0) {
+        t.kind = CFG_TUNNEL_UDP;
+        t.sport = CFG_TUNNEL_SPORT;
+        t.dest = CFG_TUNNEL_DEST;
+        t.dport = CFG_TUNNEL_DPORT;
+    } else if (strcmp(s->w[2], "vxlan") == 0) {
+        t.kind = CFG_TUNNEL_VXLAN;
+        t.sport = CFG_VXLAN_PORT;
+        t.dport = CFG_VXLAN_PORT;
+    } else {
+        return cfg_fail(s, "unknown tunnel type '%.*s' (udp, vxlan)", CFG_QUOTE_MAX, s->w[2]);
+    }
+    bool vx = t.kind == CFG_TUNNEL_VXLAN;
+    const char *keys = vx ? "vni=N, remote=ADDR[,ADDR...], dport=PORT, sport=PORT"
+                          : "sport=PORT, dest=ADDR, dport=PORT";
     for (unsigned i = 3; i < s->n; i++) {
         const char *w = s->w[i], *eq = strchr(w, '=');
         size_t klen = eq ? (size_t)(eq - w) : strlen(w);
-        unsigned bit = klen == 5 && strncmp(w, "sport", 5) == 0 ? 1
-                     : klen == 4 && strncmp(w, "dest", 4) == 0 ? 2
-                     : klen == 5 && strncmp(w, "dport", 5) == 0 ? 4 : 0;
+        unsigned bit = klen == 5 && strncmp(w, "sport", 5) == 0 ? K_SPORT
+                     : klen == 5 && strncmp(w, "dport", 5) == 0 ? K_DPORT
+                     : !vx && klen == 4 && strncmp(w, "dest", 4) == 0 ? K_DEST
+                     : vx && klen == 3 && strncmp(w, "vni", 3) == 0 ? K_VNI
+                     : vx && klen == 6 && strncmp(w, "remote", 6) == 0 ? K_REMOTE : 0;
         if (!bit || !eq)
-            return cfg_fail(s, "unexpected '%.*s' (sport=PORT, dest=ADDR, dport=PORT)", CFG_QUOTE_MAX, w);
+            return cfg_fail(s, "unexpected '%.*s' (%s)", CFG_QUOTE_MAX, w, keys);
         if (seen & bit)
             return cfg_fail(s, "'%.*s' given twice", (int)klen, w);
         seen |= bit;
-        if (bit == 1 && !parse_port(s, "sport", eq + 1, &t.sport))
+        if (bit == K_SPORT && !parse_port(s, "sport", eq + 1, &t.sport))
             return false;
-        if (bit == 4 && !parse_port(s, "dport", eq + 1, &t.dport))
+        if (bit == K_DPORT && !parse_port(s, "dport", eq + 1, &t.dport))
             return false;
-        if (bit == 2 && !cfg_scan_ip4(eq + 1, &t.dest))
+        if (bit == K_DEST && !cfg_scan_ip4(eq + 1, &t.dest))
             return cfg_fail(s, "dest must be an IPv4 address ('%.*s')", CFG_QUOTE_MAX, eq + 1);
-        if (bit == 2 && (t.dest == 0 || t.dest == 0xffffffffu || (t.dest >> 28) == 0xe))
+        if (bit == K_DEST && !host_addr(t.dest))
             return cfg_fail(s, "dest must be one host's address");
+        if (bit == K_VNI && !cfg_scan_uint(eq + 1, 1, CFG_VXLAN_VNI_MAX, &t.vni))
+            return cfg_fail(s, "vni must be 1..16777215 ('%.*s')", CFG_QUOTE_MAX, eq + 1);
+        if (bit == K_REMOTE && !parse_remotes(s, eq + 1, &t))
+            return false;
     }
+    if (vx && !(seen & K_VNI))
+        return cfg_fail(s, "tunnel %.*s vxlan needs vni=N", CFG_NAME_MAX - 1, t.name);
+    if (vx && !(seen & K_REMOTE))
+        return cfg_fail(s, "tunnel %.*s vxlan needs remote=ADDR[,ADDR...]", CFG_NAME_MAX - 1, t.name);
     slot = tunnel_find(c, t.name);
     for (unsigned i = 0; i < c->n_tunnels; i++)
         if (&c->tunnel[i] != slot && c->tunnel[i].sport == t.sport)

@@ -98,11 +98,22 @@ struct cfg_switch {
 #define CFG_TUNNEL_SPORT 4444u      /* VirtualBox's defaults */
 #define CFG_TUNNEL_DEST  0x7f000001u
 #define CFG_TUNNEL_DPORT 4445u
+/* A VXLAN tunnel (`tunnel NAME vxlan vni=N remote=ADDR[,ADDR...] [dport=P] [sport=P]`,
+ * RFC 7348, net/vxlan.h): the same attachment, the VNI, and the remote VTEPs that
+ * flooded frames are replicated to and the only sources accepted; dest is 0. */
+#define CFG_VXLAN_PORT    4789u     /* IANA's, RFC 7348 5 (Linux's own default is 8472) */
+#define CFG_VXLAN_REMOTES 8
+#define CFG_VXLAN_VNI_MAX 0xffffffu
+enum cfg_tunnel_kind { CFG_TUNNEL_UDP, CFG_TUNNEL_VXLAN };
 struct cfg_tunnel {
     char name[CFG_NAME_MAX];
+    enum cfg_tunnel_kind kind;
     uint16_t sport;                 /* vmgate's port */
-    uint32_t dest;                  /* the peer: the only source accepted */
+    uint32_t dest;                  /* udp: the peer, the only source accepted */
     uint16_t dport;
+    uint32_t vni;                   /* vxlan: 1..CFG_VXLAN_VNI_MAX */
+    uint32_t remote[CFG_VXLAN_REMOTES];
+    unsigned n_remotes;
     enum cfg_nic_role role;         /* CFG_NIC_UNSET (attached nowhere), INTNET or NATNET */
     char net_name[CFG_NAME_MAX];
     struct cfg_vlan vlan;           /* `NAME vlan ...`, as a NIC port's */

@@ -128,8 +128,16 @@ void cfg_format_switch(const struct cfg_switch *w, char *buf)
 void cfg_format_tunnel(const struct cfg_tunnel *t, char *buf)
 {
     char a[16];
-    snprintf(buf, CFG_STMT_MAX, "tunnel %.*s udp sport=%u dest=%s dport=%u", CFG_NAME_MAX - 1, t->name,
-             t->sport, cfg_ip4_str(t->dest, a), t->dport);
+    if (t->kind != CFG_TUNNEL_VXLAN) {
+        snprintf(buf, CFG_STMT_MAX, "tunnel %.*s udp sport=%u dest=%s dport=%u", CFG_NAME_MAX - 1,
+                 t->name, t->sport, cfg_ip4_str(t->dest, a), t->dport);
+        return;
+    }
+    struct out o = { buf, CFG_STMT_MAX, 0 };
+    out_printf(&o, "tunnel %.*s vxlan vni=%u remote=", CFG_NAME_MAX - 1, t->name, (unsigned)t->vni);
+    for (unsigned i = 0; i < t->n_remotes && i < CFG_VXLAN_REMOTES; i++)
+        out_printf(&o, "%s%s", i ? "," : "", cfg_ip4_str(t->remote[i], a));
+    out_printf(&o, " dport=%u sport=%u", t->dport, t->sport);
 }
 
 void cfg_format_tunnel_role(const struct cfg_tunnel *t, char *buf)
@@ -391,6 +399,10 @@ static bool host_equal(const struct cfg_dhcp_host *a, const struct cfg_dhcp_host
 
 static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
 {
+    if (a->kind != b->kind || a->vni != b->vni || a->n_remotes != b->n_remotes ||
+        a->n_remotes > CFG_VXLAN_REMOTES ||
+        memcmp(a->remote, b->remote, a->n_remotes * sizeof a->remote[0]) != 0)
+        return false;
     return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->sport == b->sport &&
            a->dest == b->dest && a->dport == b->dport && a->role == b->role &&
            strncmp(a->net_name, b->net_name, CFG_NAME_MAX) == 0 && vlan_equal(&a->vlan, &b->vlan);

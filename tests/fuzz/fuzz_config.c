@@ -307,6 +307,23 @@ static size_t gen_text(struct choices *ch, char *buf, size_t len)
             static const char *const ports[] = { "1", "0", "4444", "4445", "65535", "65536" };
             static const char *const dests[] = { "127.0.0.1", "10.0.2.2", "0.0.0.0", "224.0.0.1",
                                                  "255.255.255.255", "1.2.3" };
+            static const char *const vnis[] = { "1", "0", "42", "16777215", "16777216", "x" };
+            static const char *const remotes[] = { "10.0.2.2", "10.0.2.2,10.0.2.3", "1.1.1.1,1.1.1.1",
+                                                   "224.0.0.1", "1.2.3.4,", "",
+                                                   ("1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,"
+                                                    "6.6.6.6,7.7.7.7,8.8.8.8,9.9.9.9") };
+            if (pick(ch, 2)) {
+                o = put(buf, len, o, "tunnel %s vxlan", PICK(ch, tnames));
+                for (unsigned k = 0, n = pick(ch, 5); k < n; k++) {
+                    switch (pick(ch, 4)) {
+                    case 0: o = put(buf, len, o, " vni=%s", PICK(ch, vnis)); break;
+                    case 1: o = put(buf, len, o, " remote=%s", PICK(ch, remotes)); break;
+                    case 2: o = put(buf, len, o, " sport=%s", PICK(ch, ports)); break;
+                    default: o = put(buf, len, o, " dport=%s", PICK(ch, ports)); break;
+                    }
+                }
+                break;
+            }
             o = put(buf, len, o, "tunnel %s udp", PICK(ch, tnames));
             for (unsigned k = 0, n = pick(ch, 4); k < n; k++) {
                 switch (pick(ch, 3)) {

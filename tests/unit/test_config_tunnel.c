@@ -1,4 +1,5 @@
-/* `tunnel NAME udp [sport=P] [dest=ADDR] [dport=P]` and `NAME intnet|natnet NET`:
+/* `tunnel NAME udp [sport=P] [dest=ADDR] [dport=P]`, `tunnel NAME vxlan vni=N
+ * remote=ADDR[,ADDR...] [dport=P] [sport=P]` and `NAME intnet|natnet NET`:
  * VirtualBox's defaults, refusals naming the statement, a redefinition keeping the
  * attachment, finalize dropping a natnet that does not exist, the text written back
  * and config_equal. */
@@ -47,8 +48,8 @@ TEST(config_tunnel_attachment)
 TEST(config_tunnel_refusals)
 {
     const char *base = "tunnel t0 udp; tunnel t9 udp sport=9";
-    EXPECT_REJECT(base, "tunnel t1", "tunnel needs NAME udp [sport=PORT] [dest=ADDR] [dport=PORT]");
-    EXPECT_REJECT(base, "tunnel t1 vxlan", "unknown tunnel type 'vxlan' (udp)");
+    EXPECT_REJECT(base, "tunnel t1", "tunnel needs NAME udp|vxlan [KEY=VALUE ...]");
+    EXPECT_REJECT(base, "tunnel t1 gre", "unknown tunnel type 'gre' (udp, vxlan)");
     EXPECT_REJECT(base, "tunnel nic1 udp", "'nic1' cannot name a tunnel");
     EXPECT_REJECT(base, "tunnel nicely udp", "'nicely' cannot name a tunnel");
     EXPECT_REJECT(base, "tunnel switch udp", "'switch' cannot name a tunnel");
@@ -147,4 +148,97 @@ TEST(config_tunnel_round_trip)
                                     "far vlan trunk 7-9,3 native 2; tunnel idle udp sport=7"), 0);
     finalize(&again, 2);
     CHECK(!config_equal(&c, &again));
+}
+
+TEST(config_tunnel_vxlan_settings)
+{
+    CHECK_EQ_INT(parse_text(&c, "tunnel vx vxlan vni=42 remote=10.0.0.1; vx intnet seg;"
+                                "tunnel v2 vxlan remote=10.0.0.2,10.0.0.3,192.168.1.9 vni=16777215 "
+                                "dport=8472 sport=5000; tunnel v3 vxlan vni=1 remote=1.2.3.4 sport=4790"), 0);
+    REQUIRE_EQ_INT(c.n_tunnels, 3);
+    CHECK_EQ_INT(c.tunnel[0].kind, CFG_TUNNEL_VXLAN);
+    CHECK_EQ_INT(c.tunnel[0].vni, 42);
+    CHECK_EQ_INT(c.tunnel[0].sport, 4789);
+    CHECK_EQ_INT(c.tunnel[0].dport, 4789);
+    CHECK_EQ_INT(c.tunnel[0].dest, 0);
+    REQUIRE_EQ_INT(c.tunnel[0].n_remotes, 1);
+    CHECK_EQ_INT(c.tunnel[0].remote[0], IP4(10, 0, 0, 1));
+    CHECK_EQ_INT(c.tunnel[0].role, CFG_NIC_INTNET);
+    CHECK_EQ_INT(c.tunnel[1].vni, 16777215);
+    CHECK_EQ_INT(c.tunnel[1].dport, 8472);
+    CHECK_EQ_INT(c.tunnel[1].sport, 5000);
+    REQUIRE_EQ_INT(c.tunnel[1].n_remotes, 3);
+    CHECK_EQ_INT(c.tunnel[1].remote[2], IP4(192, 168, 1, 9));
+    CHECK_EQ_INT(c.tunnel[2].vni, 1);
+    CHECK_EQ_INT(c.tunnel[2].sport, 4790);
+    CHECK_EQ_INT(parse_text(&c, "tunnel u udp; tunnel vx vxlan vni=5 remote=10.0.0.1;"
+                                "tunnel vx vxlan vni=5 remote=1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,"
+                                "5.5.5.5,6.6.6.6,7.7.7.7,8.8.8.8"), 0);
+    CHECK_EQ_INT(c.tunnel[0].kind, CFG_TUNNEL_UDP);
+    CHECK_EQ_INT(c.tunnel[1].n_remotes, 8);
+}
+
+TEST(config_tunnel_vxlan_refusals)
+{
+    const char *base = "tunnel vx vxlan vni=42 remote=10.0.0.1";
+    EXPECT_REJECT(base, "tunnel v1 vxlan", "tunnel v1 vxlan needs vni=N");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=3 sport=1", "tunnel v1 vxlan needs remote=ADDR[,ADDR...]");
+    EXPECT_REJECT(base, "tunnel v1 vxlan remote=1.2.3.4 sport=1", "tunnel v1 vxlan needs vni=N");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=0 remote=1.2.3.4", "vni must be 1..16777215 ('0')");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=16777216 remote=1.2.3.4", "vni must be 1..16777215 ('16777216')");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=x remote=1.2.3.4", "vni must be 1..16777215 ('x')");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 vni=2 remote=1.2.3.4", "'vni' given twice");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4 remote=1.2.3.5", "'remote' given twice");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4 dest=1.2.3.4",
+                  "unexpected 'dest=1.2.3.4' (vni=N, remote=ADDR[,ADDR...], dport=PORT, sport=PORT)");
+    EXPECT_REJECT(base, "tunnel u udp sport=1 vni=4",
+                  "unexpected 'vni=4' (sport=PORT, dest=ADDR, dport=PORT)");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=", "remote must be IPv4 addresses joined by ',' ('')");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4,", "remote must be IPv4 addresses joined by ',' ('1.2.3.4,')");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4,,1.2.3.5", "remote must be IPv4 addresses joined by ',' ('1.2.3.4,,1.2.3.5')");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3", "remote must be IPv4 addresses joined by ',' ('1.2.3')");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4,239.0.0.1", "remote 239.0.0.1 is not one host's address");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=0.0.0.0", "remote 0.0.0.0 is not one host's address");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4,1.2.3.4", "remote 1.2.3.4 given twice");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,6.6.6.6,"
+                        "7.7.7.7,8.8.8.8,9.9.9.9", "too many remotes (max 8)");
+    EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4", "sport 4789 is tunnel vx's already");
+}
+
+TEST(config_tunnel_vxlan_round_trip)
+{
+    CHECK_EQ_INT(parse_text(&c, "natnetwork nn 10.0.9.0/24; tunnel vx vxlan vni=42 remote=10.1.0.2,10.1.0.3;"
+                                "vx intnet seg; vx vlan access 7; tunnel v2 vxlan vni=9 remote=10.2.0.1 sport=9000 "
+                                "dport=8472; v2 natnet nn; tunnel u udp; u intnet seg"), 0);
+    finalize(&c, 2);
+    CHECK_EQ_INT(cap.n, 0);
+    int len = config_format(&c, 2, text, sizeof text);
+    CHECK(strstr(text, "tunnel vx vxlan vni=42 remote=10.1.0.2,10.1.0.3 dport=4789 sport=4789\n"
+                       "vx intnet seg\nvx vlan access 7\n") != NULL);
+    CHECK(strstr(text, "tunnel v2 vxlan vni=9 remote=10.2.0.1 dport=8472 sport=9000\nv2 natnet nn\n") != NULL);
+    config_init(&again);
+    capture_reset();
+    CHECK_EQ_INT(config_parse(&again, text, (size_t)len, capture_error, NULL), 0);
+    finalize(&again, 2);
+    CHECK_EQ_INT(cap.n, 0);
+    CHECK(config_equal(&c, &again));
+    unit_check_mem(false, __FILE__, __LINE__, "c", "again", &c, &again, sizeof c);
+    config_format(&again, 2, text2, sizeof text2);
+    CHECK_EQ_STR(text, text2);
+    /* The VNI, a remote, the remotes' order, their number each count. */
+    static const char *const other[] = {
+        "tunnel vx vxlan vni=43 remote=10.1.0.2,10.1.0.3",
+        "tunnel vx vxlan vni=42 remote=10.1.0.2,10.1.0.4",
+        "tunnel vx vxlan vni=42 remote=10.1.0.3,10.1.0.2",
+        "tunnel vx vxlan vni=42 remote=10.1.0.2",
+    };
+    for (unsigned i = 0; i < sizeof other / sizeof other[0]; i++) {
+        char t[512];
+        snprintf(t, sizeof t, "natnetwork nn 10.0.9.0/24; %s; vx intnet seg; vx vlan access 7;"
+                              "tunnel v2 vxlan vni=9 remote=10.2.0.1 sport=9000 dport=8472; v2 natnet nn;"
+                              "tunnel u udp; u intnet seg", other[i]);
+        CHECK_EQ_INT(parse_text(&again, t), 0);
+        finalize(&again, 2);
+        CHECK(!config_equal(&c, &again));
+    }
 }

@@ -259,3 +259,74 @@ TEST(glue_switch_tunnel_trunk)
     CHECK_EQ_INT(get_be16(out + 16), 0x88b5);
     done();
 }
+
+/* A VXLAN tunnel on the WAN with two remotes (the gateway and one beyond it): a
+ * broadcast goes to both (head-end replication) as RFC 7348 datagrams; a frame
+ * from a remote enters the switch and teaches where its source is, so the answer
+ * goes to that remote alone; a datagram from no remote is dropped. */
+TEST(glue_switch_vxlan_port)
+{
+    uint8_t ip[PB_MAX], f[64];
+    struct switch_glue *g = two_ports("intnet", false);
+    struct cfg_tunnel t = {.name = "vx", .kind = CFG_TUNNEL_VXLAN, .vni = 42, .sport = 4789,
+                           .dport = 4789, .remote = {GF_WAN_GW, IP4(198, 51, 100, 7)}, .n_remotes = 2,
+                           .role = CFG_NIC_INTNET, .net_name = "lab"};
+    REQUIRE_EQ_INT(tunnel_glue_attach(&t, g), 0);
+    gf_clear_sent();
+    uint32_t flen = eth(f, BCAST, G2, 0x88b5, 46);
+    gf_receive_frame(&pa, f, flen, NULL);
+    REQUIRE_EQ_INT(gf_wan.n_sent, 2);
+    static const uint8_t hdr[8] = {0x08, 0, 0, 0, 0, 0, 42, 0};
+    for (unsigned i = 0; i < 2; i++) {
+        const uint8_t *out = gf_ip(&gf_wan.sent[i]);
+        CHECK_EQ_INT(pb_dst(out), i ? IP4(198, 51, 100, 7) : GF_WAN_GW);
+        CHECK_EQ_INT(pb_sport(out), 4789);
+        CHECK_EQ_INT(pb_dport(out), 4789);
+        CHECK_EQ_INT(get_be16(out + 24), 8 + 8 + flen);
+        CHECK_MEM(out + 28, hdr, 8);
+        CHECK_MEM(out + 36, f, flen);
+    }
+    /* From the second remote, any source port: G1's broadcast on both NIC ports. */
+    gf_fake_clear(&pa);
+    gf_fake_clear(&pb);
+    static uint8_t udp[8 + 8 + 60];
+    flen = eth(f, BCAST, G1, 0x88b5, 46);
+    put_be16(udp, 40000);
+    put_be16(udp + 2, 4789);
+    put_be16(udp + 4, sizeof udp);
+    put_be16(udp + 6, 0);                            /* no checksum */
+    memcpy(udp + 8, hdr, 8);
+    memcpy(udp + 16, f, flen);
+    size_t iplen = pb_ip(ip, 17, IP4(198, 51, 100, 7), GF_WAN_ADDR, 0, udp, sizeof udp);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pa.n_sent, 1);
+    CHECK_EQ_INT(pb.n_sent, 1);
+    REQUIRE(pa.n_sent == 1);
+    CHECK_MEM(pa.sent[0].b, f, flen);
+    /* G2 answers G1: one datagram, to the remote G1 is behind. */
+    gf_clear_sent();
+    flen = eth(f, G1, G2, 0x88b5, 46);
+    gf_receive_frame(&pa, f, flen, NULL);
+    REQUIRE_EQ_INT(gf_wan.n_sent, 1);
+    CHECK_EQ_INT(pb_dst(gf_ip(&gf_wan.sent[0])), IP4(198, 51, 100, 7));
+    /* Another VNI, and a sender that is no remote: dropped, nowhere. */
+    gf_fake_clear(&pa);
+    udp[8 + 6] = 43;
+    iplen = pb_ip(ip, 17, IP4(198, 51, 100, 7), GF_WAN_ADDR, 0, udp, sizeof udp);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    udp[8 + 6] = 42;
+    iplen = pb_ip(ip, 17, IP4(198, 51, 100, 8), GF_WAN_ADDR, 0, udp, sizeof udp);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pa.n_sent, 0);
+    /* A non-zero outer UDP checksum, right: accepted (lwIP checks it); wrong: not. */
+    iplen = pb_ip(ip, 17, IP4(198, 51, 100, 7), GF_WAN_ADDR, 0, udp, sizeof udp);
+    int sum = pb_l4_csum_of(ip, iplen);
+    REQUIRE(sum > 0);
+    put_be16(ip + 26, (uint16_t)sum);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pa.n_sent, 1);
+    put_be16(ip + 26, (uint16_t)(sum ^ 0x0101));
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    CHECK_EQ_INT(pa.n_sent, 1);
+    done();
+}
