@@ -293,6 +293,14 @@ def run_header(results, runs):
     return L
 
 
+def goal_lines(issue, goals):
+    """A part's "Goals (issue N)" section from (text, met) pairs; nothing without goals."""
+    if not goals:
+        return []
+    return ([f"### Goals (issue {issue})", ""]
+            + [f"- **{'met' if met else 'missed'}**: {text}." for text, met in goals] + [""])
+
+
 def render_throughput(results, measures, paths_meta):
     """The throughput part: the paths to the namespace and their tables."""
     cfg = results["config"]

@@ -3,7 +3,7 @@ with the same QEMU NIC model on every NIC of the path, model by model, from one 
 results (bench.py; report.py puts the part in place). The issue's goals are checked
 from the same figures: vmgate ahead of the Linux router on every model, 64-byte UDP
 without loss on virtio, and the device notifications per forwarded frame."""
-from report import run_header, cell, median, median_sample, table, values
+from report import goal_lines, run_header, cell, median, median_sample, table, values
 from topologies import NIC_MODELS
 
 COLUMNS = ["tcp_up", "tcp_down", "udp64"]
@@ -87,13 +87,7 @@ def render_nics(results, measures):
     L = ["## Per NIC model", ""]
     L += run_header(results, f"{cfg['repeat']} × {cfg['seconds']} s per measurement"
                     + ("; quick run" if cfg["quick"] else ""))
-    gl = goals(paths)
-    if gl:
-        L.append("### Goals (issue 16)")
-        L.append("")
-        for text, met in gl:
-            L.append(f"- **{'met' if met else 'missed'}**: {text}.")
-        L.append("")
+    L += goal_lines(16, goals(paths))
     L.append("### vmgate and the Linux router VM, one NIC model at a time")
     L.append("")
     L.append("Median (lowest–highest); *÷ Linux*: vmgate's median over the Linux router's on the same model.")

@@ -3,7 +3,7 @@ server and the TFTP table, from a run's results (bench.py; report.py puts the pa
 place). The issue's goals (issue 15) are checked from the same figures."""
 import statistics
 
-from report import run_header, cell, errors, median, median_sample, table, values
+from report import goal_lines, run_header, cell, errors, median, median_sample, table, values
 
 BOOT_ROWS = [  # (path, measure, row title)
     ("pxe-vmgate", "pxe_tftp", "vmgate, by TFTP"),
@@ -128,13 +128,7 @@ def render_pxe(results, measures):
     L = ["## PXE boot and TFTP", ""]
     L += run_header(results, f"{cfg['repeat']} per measurement; TFTP file {cfg.get('tftp_mib', 16)} MiB"
                     + ("; quick run" if cfg["quick"] else ""))
-    gl = goals(paths)
-    if gl:
-        L.append("### Goals (issue 15)")
-        L.append("")
-        for text, met in gl:
-            L.append(f"- **{'met' if met else 'missed'}**: {text}.")
-        L.append("")
+    L += goal_lines(15, goals(paths))
 
     L.append("### PXE boot of a diskless BIOS guest")
     L.append("")

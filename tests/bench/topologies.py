@@ -390,6 +390,8 @@ for _key, _model, _what in NIC_MODELS:
       "-netdev user in the guest's QEMU, run inside the namespace; the server listens on the "
       "namespace's 127.0.0.1, which the guest reaches as slirp's host address 10.0.2.2")
 def build_slirp(lab, cfg):
+    # Without restrict=on, since the guest must reach the server as slirp's host address:
+    # allowed because this QEMU runs inside a namespace the bench made, with no route out.
     ns = lab.namespace("usr")
     srv = iperf_server(lab, ns, "127.0.0.1")
     g = lab.linux_vm("guest", ns=ns, net=f"{LAN_NET}.15/24,gw={LAN_NET}.2", memory=GUEST_MEMORY)

@@ -1,7 +1,9 @@
 """vmgate on AMD PCnet NICs (QEMU's `-device pcnet`, an Am79C970A; drivers/pcnet.c):
 the WAN and the LAN on PCnets at once, link changes that QEMU's model never
 signals by an interrupt, frames longer than a PCnet takes, and a NAT Network whose
-bridge needs the PCnet's promiscuous mode."""
+bridge needs the PCnet's promiscuous mode. The PCI glue (drivers/pcnet_pci.c: probe, BARs,
+bus mastering) runs only here, on QEMU's device; the rest is unit-tested against
+tests/unit/pcnet_model.c."""
 import os
 
 import lab

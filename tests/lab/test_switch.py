@@ -9,6 +9,7 @@ import re
 import time
 
 import lab
+import segments
 from natlab import NatLab, OUT_ADDR
 from vmgate import Vmgate
 
@@ -158,22 +159,13 @@ def test_two_vmgates_joined_by_a_udp_tunnel(lab):
     gws, guests = [], []
     for i, ns in enumerate(hosts):
         me, far = f"10.70.{i + 1}.2", f"10.70.{2 - i}.2"
-        gw = Vmgate(lab, ns, name=f"vmgate-{'ab'[i]}",
-                    config=f"nic0 wan {me}/24 gw 10.70.{i + 1}.1; nic1 intnet seg; "
-                           f"tunnel t0 udp sport=4444 dest={far} dport=4444; t0 intnet seg")
-        gw.nic_tap("tap0")
-        port = ns.free_port()
-        gw.nic_socket_listen(port)
+        gw, g = segments.member(lab, ns, f"vmgate-{'ab'[i]}",
+                                f"nic0 wan {me}/24 gw 10.70.{i + 1}.1; nic1 intnet seg; "
+                                f"tunnel t0 udp sport=4444 dest={far} dport=4444; t0 intnet seg",
+                                "tap0", f"g{'ab'[i]}", f"10.77.0.{i + 1}/24")
         gws.append(gw)
-        g = lab.linux_vm(f"g{'ab'[i]}", ns=ns, net=f"10.77.0.{i + 1}/24")
-        g.nic_socket_connect(port)
         guests.append(g)
-    for gw in gws:
-        gw.start()
-    for g in guests:
-        g.start()
-    for g in guests:
-        g.wait_for("GUEST-READY", 90)
+    segments.boot(gws, guests)
     a, b = guests
     a.sh("ping -c 3 -W 2 10.77.0.2")
     b.sh("ping -c 3 -W 2 10.77.0.1")

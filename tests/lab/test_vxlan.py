@@ -9,6 +9,7 @@ import re
 import time
 
 import lab
+import segments
 from vmgate import Vmgate
 
 
@@ -79,22 +80,13 @@ def test_three_vmgates_on_one_vxlan_segment(lab):
     gws, guests = [], []
     for i in range(3):
         others = ",".join(w for j, w in enumerate(wans) if j != i)
-        gw = Vmgate(lab, ns, name=f"vmgate-{i}",
-                    config=f"nic0 wan {wans[i]}/24 gw 10.72.0.1; nic1 intnet seg; "
-                           f"tunnel t0 vxlan vni=7 remote={others}; t0 intnet seg")
-        gw.nic_tap(taps[i])
-        port = ns.free_port()
-        gw.nic_socket_listen(port)
+        gw, g = segments.member(lab, ns, f"vmgate-{i}",
+                                f"nic0 wan {wans[i]}/24 gw 10.72.0.1; nic1 intnet seg; "
+                                f"tunnel t0 vxlan vni=7 remote={others}; t0 intnet seg",
+                                taps[i], f"g{i}", f"10.79.0.{i + 1}/24")
         gws.append(gw)
-        g = lab.linux_vm(f"g{i}", ns=ns, net=f"10.79.0.{i + 1}/24")
-        g.nic_socket_connect(port)
         guests.append(g)
-    for gw in gws:
-        gw.start()
-    for g in guests:
-        g.start()
-    for g in guests:
-        g.wait_for("GUEST-READY", 90)
+    segments.boot(gws, guests)
     for i, g in enumerate(guests):
         for j in range(3):
             if j != i:

@@ -1,3 +1,5 @@
+/* Covers drivers/e1000_core.c (link, watchdog, reset) and drivers/e1000_stats.c (the
+ * statistics registers as device counters). */
 /* The e1000 when things go wrong, against the chip model: link changes by LSC (and
  * without interrupts), the transmit watchdog's ring reset giving lent frames back,
  * a device that stops answering reset and recovered, statistics registers whether

@@ -1,3 +1,5 @@
+/* Covers drivers/e1000_core.c (open, poll, receive ring) and drivers/e1000_filter.c
+ * (RCTL and the multicast table for a receive mode). */
 /* The e1000's receive side against the chip model: the ring wraps and is refilled,
  * the FCS is trimmed, jumbo frames arrive whole over several buffers, a frame is
  * not taken before its last descriptor is done, lent buffers come back, bad frames

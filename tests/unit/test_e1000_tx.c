@@ -1,3 +1,5 @@
+/* Covers drivers/e1000_tx.c and drivers/e1000_txctx.c (context descriptors from the
+ * offload facts). */
 /* The e1000's transmit side against the chip model: frames by copy (gathered,
  * padded, jumbo over several descriptors), the ring full and refilled, lent frames
  * pointing into their owner's buffers and going home on completion, checksum
