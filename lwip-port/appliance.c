@@ -5,6 +5,7 @@
 #include "dnsrelay_glue.h"
 #include "nicif.h"
 #include "switch_glue.h"
+#include "bridged_glue.h"
 #include "tunnel_glue.h"
 #include "alias.h"
 #include "nat_glue.h"
@@ -262,6 +263,23 @@ static void setup_intnets(void)
     }
 }
 
+/* Bridged NICs: ports of the first WAN NIC's segment (config_finalize made sure
+ * there is one). */
+static void setup_bridged(void)
+{
+    struct nic *ports[CFG_MAX_NICS];
+    unsigned n = 0;
+    int wan = -1;
+    for (unsigned i = 0; i < nic_count(); i++) {
+        if (cfg.nic[i].role == CFG_NIC_BRIDGED)
+            ports[n++] = nic_get(i);
+        else if (cfg.nic[i].role == CFG_NIC_WAN && wan < 0)
+            wan = (int)i;
+    }
+    if (n && wan >= 0)
+        bridged_glue_setup(nic_get((unsigned)wan), ports, n);
+}
+
 /* A host-only network: routed to the WAN without NAT, vmgate at its own address. */
 static void setup_hostonly(struct nic *n, const struct cfg_nic *c)
 {
@@ -309,6 +327,7 @@ static void setup_nic(struct nic *n, const struct cfg_nic *c)
         break;
     case CFG_NIC_NATNET:
     case CFG_NIC_INTNET:
+    case CFG_NIC_BRIDGED:
         break;                                  /* set up with its network, below */
     case CFG_NIC_UNSET:
         break;
@@ -371,6 +390,7 @@ void appliance_init(const struct boot_info *bi)
     for (unsigned i = 0; i < cfg.n_natnets; i++)
         setup_natnet(&cfg.natnet[i]);
     setup_intnets();
+    setup_bridged();
     setup_rules();
     fastpath_attach_all();
 }

@@ -17,6 +17,7 @@
  * over header and data; the engine is told (NAT_CSUM_PARTIAL) and updates such a
  * field for the address change only. */
 #include "fastpath.h"
+#include "bridged_glue.h"
 #include "nicif.h"
 #include "alias.h"
 #include "nat_glue.h"
@@ -136,7 +137,16 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
     memcpy(eth + 6, out->hwaddr, ETH_HWADDR_LEN);
     fastpath_stats.forwarded++;
     IP_STATS_INC(ip.fw);
-    return nic_forward_frame(on, f);
+    return bridged_glue_forward(on, f);
+}
+
+/* Whether `fastpath off` said otherwise: a layer that keeps the NIC's hook for its
+ * own (the bridged WAN) asks before handing frames on. */
+static bool enabled;
+
+bool fastpath_enabled(void)
+{
+    return enabled;
 }
 
 void fastpath_attach_all(void)
@@ -146,12 +156,13 @@ void fastpath_attach_all(void)
     NETIF_FOREACH(nif)
         if (nif->mtu && nif->mtu < smallest_mtu)
             smallest_mtu = nif->mtu;
+    enabled = true;
     for (unsigned i = 0; i < nic_count(); i++) {
         struct nic *n = nic_get(i);
         struct netif *nif = nicif_of(n);
-        /* Bridge ports hand frames to their bridge (whose input is bridgeif's), not
-         * to routing: not for us. */
-        if (nif && (nif->input == ethernet_input || nif->input == alias_netif_input))
+        /* Switch ports hand frames to their switch, and a bridged WAN's hook is its
+         * bridge's (which calls fastpath_input for the WAN's own frames): not ours. */
+        if (nif && !n->fastpath && (nif->input == ethernet_input || nif->input == alias_netif_input))
             n->fastpath = fastpath_input;
     }
 }
@@ -159,6 +170,7 @@ void fastpath_attach_all(void)
 void fastpath_detach_all(void)
 {
     /* Switch ports keep theirs: it is how their frames reach the switch. */
+    enabled = false;
     for (unsigned i = 0; i < nic_count(); i++)
         if (nic_get(i)->fastpath == fastpath_input)
             nic_get(i)->fastpath = NULL;

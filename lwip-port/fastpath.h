@@ -18,6 +18,8 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
  * console does the same at run time. */
 void fastpath_attach_all(void);
 void fastpath_detach_all(void);
+/* Whether the fast path is on (the boot's fastpath_attach_all, `fastpath on`). */
+bool fastpath_enabled(void);
 
 /* Is dst (network order) vmgate itself (an interface address, a subnet broadcast,
  * a service alias) or a broadcast or multicast group? */

@@ -145,8 +145,26 @@ struct netif *nicif_add(struct nic *n, const ip4_addr_t *addr, const ip4_addr_t 
 
 struct netif *nicif_of(struct nic *n)
 {
-    /* A NIC attached by another layer (a switch port) has no netif of ours. */
-    return n->rx == nicif_rx ? n->upper : NULL;
+    /* A NIC attached by another layer (a switch port) has no netif of ours; one
+     * whose receive a layer between took over (the bridged WAN: bridged_glue.c)
+     * keeps its netif as upper. */
+    uintptr_t u = (uintptr_t)n->upper;
+    return u >= (uintptr_t)netifs && u < (uintptr_t)(netifs + NIC_MAX) ? n->upper : NULL;
+}
+
+bool nicif_rx_frame(struct nic *n, struct nic_frame *f)
+{
+    return nicif_rx(n, f);
+}
+
+void nicif_link(struct nic *n)
+{
+    nicif_link_changed(n);
+}
+
+err_t nicif_output(struct netif *nif, struct pbuf *p)
+{
+    return nicif_linkoutput(nif, p);
 }
 
 struct nic *nicif_nic(struct netif *nif)

@@ -12,6 +12,12 @@ struct netif *nicif_add(struct nic *n, const ip4_addr_t *addr, const ip4_addr_t 
                         const ip4_addr_t *gw);
 /* The netif of a NIC, or NULL if it has none. */
 struct netif *nicif_of(struct nic *n);
+/* What nicif_add attached, for a layer that takes a NIC's receive over and hands
+ * on what is the netif's (lwip-port/bridged_glue.c): its rx callback, its link
+ * callback, and its linkoutput. */
+bool nicif_rx_frame(struct nic *n, struct nic_frame *f);
+void nicif_link(struct nic *n);
+err_t nicif_output(struct netif *nif, struct pbuf *p);
 /* The NIC behind a netif, or NULL if the netif is not a NIC's. */
 struct nic *nicif_nic(struct netif *nif);
 

@@ -122,15 +122,21 @@ static void from_nic_frame(const struct nic_frame *nf, struct switch_frame *sf,
     };
 }
 
+enum nic_rx_result switch_glue_nic_input(struct switch_glue *g, unsigned port, struct nic_frame *f,
+                                         bool lendable)
+{
+    struct switch_seg more[SWITCH_SEGS_MAX];
+    struct switch_frame sf;
+    from_nic_frame(f, &sf, more, lendable);
+    return switch_input(&g->sw, port, &sf, sys_now()) == SWITCH_TAKEN ? NIC_RX_LENT : NIC_RX_DONE;
+}
+
 /* The NIC core's rx callback: frames it finished in software (offloads done) or
  * spread over buffers; never lent. */
 static bool nic_port_rx(struct nic *n, struct nic_frame *f)
 {
     struct glue_port *gp = n->upper;
-    struct switch_seg more[SWITCH_SEGS_MAX];
-    struct switch_frame sf;
-    from_nic_frame(f, &sf, more, false);
-    switch_input(&gp->g->sw, gp->idx, &sf, sys_now());
+    switch_glue_nic_input(gp->g, gp->idx, f, false);
     return true;
 }
 
@@ -139,12 +145,8 @@ static bool nic_port_rx(struct nic *n, struct nic_frame *f)
 static enum nic_rx_result nic_port_fast(struct nic *n, struct nic_frame *f, bool *handled)
 {
     struct glue_port *gp = n->upper;
-    struct switch_seg more[SWITCH_SEGS_MAX];
-    struct switch_frame sf;
     *handled = true;
-    from_nic_frame(f, &sf, more, f->owner != NULL);
-    return switch_input(&gp->g->sw, gp->idx, &sf, sys_now()) == SWITCH_TAKEN ? NIC_RX_LENT
-                                                                             : NIC_RX_DONE;
+    return switch_glue_nic_input(gp->g, gp->idx, f, f->owner != NULL);
 }
 
 static int nic_port_tx(struct switch_port *p, struct switch_frame *f, bool may_take)
@@ -209,7 +211,7 @@ int switch_glue_set_vlan(struct switch_glue *g, unsigned port, const struct cfg_
     return switch_set_vlan(&g->sw, port, &v);
 }
 
-int switch_glue_add_nic(struct switch_glue *g, struct nic *n, const struct cfg_vlan *vlan)
+int switch_glue_add_shared_nic(struct switch_glue *g, struct nic *n, const struct cfg_vlan *vlan)
 {
     struct switch_port_conf c = {
         .name = n->name, .transmit = nic_port_tx, .caps = caps_of(n), .mtu = n->mtu,
@@ -228,12 +230,6 @@ int switch_glue_add_nic(struct switch_glue *g, struct nic *n, const struct cfg_v
         switch_port_set_up(&g->sw, (unsigned)idx, false);
         return rc;
     }
-    rc = nic_attach(n, nic_port_rx, nic_port_link, gp);
-    if (rc) {
-        switch_port_set_up(&g->sw, (unsigned)idx, false);
-        return rc;
-    }
-    n->fastpath = nic_port_fast;
     /* A switch port takes every frame: those for the guests behind the other
      * ports are not addressed to this NIC's MAC, and a NIC that filters by
      * address (e1000, PCnet) would drop them. */
@@ -241,7 +237,27 @@ int switch_glue_add_nic(struct switch_glue *g, struct nic *n, const struct cfg_v
         kprintf("%s %s: %s cannot receive every frame; guests behind it may not be reached\n",
                 g->kind, g->sw.name, n->name);
     switch_port_set_up(&g->sw, (unsigned)idx, n->link_up && n->admin_up);
+    return idx;
+}
+
+int switch_glue_add_nic(struct switch_glue *g, struct nic *n, const struct cfg_vlan *vlan)
+{
+    int idx = switch_glue_add_shared_nic(g, n, vlan);
+    if (idx < 0)
+        return idx;
+    struct glue_port *gp = &g->port[idx];
+    int rc = nic_attach(n, nic_port_rx, nic_port_link, gp);
+    if (rc) {
+        switch_port_set_up(&g->sw, (unsigned)idx, false);
+        return rc;
+    }
+    n->fastpath = nic_port_fast;
     return 0;
+}
+
+void switch_glue_port_up(struct switch_glue *g, unsigned port, bool up)
+{
+    switch_port_set_up(&g->sw, port, up);
 }
 
 /* --- the router port ---------------------------------------------------------------- */
@@ -251,14 +267,12 @@ int switch_glue_add_nic(struct switch_glue *g, struct nic *n, const struct cfg_v
  * errors, and a short frame must not carry an earlier frame's bytes into them. */
 #define RX_ZERO_TAIL (14 + 60 + 8)
 
-/* A frame the switch sends to vmgate's router: copied into a pbuf for lwIP. */
-static int router_tx(struct switch_port *p, struct switch_frame *f, bool may_take)
+struct pbuf *switch_glue_frame_pbuf(const struct switch_frame *f)
 {
-    struct switch_glue *g = p->ctx;
     uint32_t len = switch_frame_len(f);
     struct pbuf *q = len <= 0xffff ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL) : NULL;
     if (!q)
-        return -ENOMEM;
+        return NULL;
     pbuf_take(q, f->data, (u16_t)f->len);
     u16_t at = (u16_t)f->len;
     for (unsigned i = 0; i < f->n_more; i++) {
@@ -267,6 +281,16 @@ static int router_tx(struct switch_port *p, struct switch_frame *f, bool may_tak
     }
     if (len < RX_ZERO_TAIL && q->len == len && q->len + (RX_ZERO_TAIL - len) <= PBUF_POOL_BUFSIZE)
         memset((uint8_t *)q->payload + len, 0, RX_ZERO_TAIL - len);
+    return q;
+}
+
+/* A frame the switch sends to vmgate's router: copied into a pbuf for lwIP. */
+static int router_tx(struct switch_port *p, struct switch_frame *f, bool may_take)
+{
+    struct switch_glue *g = p->ctx;
+    struct pbuf *q = switch_glue_frame_pbuf(f);
+    if (!q)
+        return -ENOMEM;
     if (g->router.input(q, &g->router) != ERR_OK) {
         pbuf_free(q);
         return -ENOMEM;
@@ -274,25 +298,30 @@ static int router_tx(struct switch_port *p, struct switch_frame *f, bool may_tak
     return SWITCH_SENT;
 }
 
-/* What lwIP sends on the router netif enters the switch from the router port.
- * One buffer, with headroom for a tag; a send from inside another (a loop through
- * a tunnel whose underlay is this very network) is refused rather than let to
- * overwrite it. */
+/* What lwIP sends on a netif that is an endpoint port enters the switch from that
+ * port. One buffer, with headroom for a tag; a send from inside another (a loop
+ * through a tunnel whose underlay is this very network) is refused rather than let
+ * to overwrite it. */
 #define OUT_HEADROOM 16
 static uint8_t out_buf[OUT_HEADROOM + NIC_MTU_MAX + ETH_HDR_LEN + 4];
 static bool out_busy;
 
-static err_t router_linkoutput(struct netif *nif, struct pbuf *p)
+err_t switch_glue_output(struct switch_glue *g, unsigned port, struct pbuf *p)
 {
-    struct switch_glue *g = nif->state;
     if (out_busy || p->tot_len > sizeof out_buf - OUT_HEADROOM)
         return ERR_IF;
     out_busy = true;
     pbuf_copy_partial(p, out_buf + OUT_HEADROOM, p->tot_len, 0);
     struct switch_frame f = {.data = out_buf + OUT_HEADROOM, .len = p->tot_len, .headroom = OUT_HEADROOM};
-    switch_input(&g->sw, (unsigned)g->router_port, &f, sys_now());
+    switch_input(&g->sw, port, &f, sys_now());
     out_busy = false;
     return ERR_OK;
+}
+
+static err_t router_linkoutput(struct netif *nif, struct pbuf *p)
+{
+    struct switch_glue *g = nif->state;
+    return switch_glue_output(g, (unsigned)g->router_port, p);
 }
 
 static err_t router_init(struct netif *nif)

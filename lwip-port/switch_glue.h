@@ -41,6 +41,23 @@ struct switch_glue *switch_glue_create(const char *name, const char *kind,
 /* Makes nic a port, with the VLANs of its `nicN vlan` statement. 0 or a negative
  * errno (said on the console; the NIC is then left closed). */
 int switch_glue_add_nic(struct switch_glue *g, struct nic *n, const struct cfg_vlan *vlan);
+/* Makes nic a port as switch_glue_add_nic does, but leaves its frames to whoever
+ * has it attached (the bridged WAN, whose netif stays lwIP's: lwip-port/
+ * bridged_glue.c), which hands them to switch_glue_nic_input() and sets the port's
+ * link by switch_glue_port_up(). The port's index, or a negative errno. */
+int switch_glue_add_shared_nic(struct switch_glue *g, struct nic *n, const struct cfg_vlan *vlan);
+/* A frame from a NIC port (its buffers may be lent on when lendable): NIC_RX_LENT
+ * when a port took them. */
+enum nic_rx_result switch_glue_nic_input(struct switch_glue *g, unsigned port, struct nic_frame *f,
+                                         bool lendable);
+void switch_glue_port_up(struct switch_glue *g, unsigned port, bool up);
+/* A frame's bytes, all its buffers, in a pool pbuf for an endpoint's netif (the
+ * tail of a short frame zeroed); NULL without memory. */
+struct pbuf *switch_glue_frame_pbuf(const struct switch_frame *f);
+/* What lwIP sends on an endpoint port's netif, into the switch from that port
+ * (copied: p stays the caller's). ERR_IF when too long, or when re-entered. */
+err_t switch_glue_output(struct switch_glue *g, unsigned port, struct pbuf *p);
+
 /* Adds vmgate's router port: a netif with addr/mask, whose MAC is derived from
  * mac_seed (a port NIC's MAC, made locally administered), MTU the smallest of the
  * NIC ports'. Returns the netif, up, or NULL. At most one per switch. */

@@ -152,9 +152,12 @@ int tunnel_glue_attach(const struct cfg_tunnel *t, struct switch_glue *g)
     memcpy(tn->name, t->name, sizeof tn->name);
     memcpy(tn->net, t->net_name, sizeof tn->net);
     tn->vxlan = t->kind == CFG_TUNNEL_VXLAN;
-    if (tn->vxlan)
+    if (tn->vxlan) {
         vxlan_init(&tn->vx, t->vni, t->sport, t->dport, t->remote, t->n_remotes);
-    else
+        /* Where a MAC's VTEP is ages with where its port is: the segment's
+         * `switch NAME aging`, so the two tables never disagree for long. */
+        tn->vx.aging_ms = switch_glue_switch(g)->aging_ms;
+    } else
         udptun_init(&tn->t, t->sport, t->dest, t->dport);
     tn->g = g;
     tn->pcb = udp_new();

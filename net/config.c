@@ -313,7 +313,7 @@ static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
     if (!cfg_scan_nic(s, s->w[0], &nic))
         return false;
     if (s->n < 2)
-        return cfg_fail(s, "nic%d: missing setting (wan, nat, natnet, hostonly, intnet, off, mtu, vlan)", nic);
+        return cfg_fail(s, "nic%d: missing setting (wan, nat, natnet, hostonly, intnet, bridged, off, mtu, vlan)", nic);
     what = s->w[1];
     memset(&n, 0, sizeof n);
     n.mtu = c->nic[nic].mtu;
@@ -342,8 +342,8 @@ static bool parse_nic_statement(struct vmgate_config *c, struct cfg_stmt *s)
         ok = parse_named_port(s, &n, CFG_NIC_NATNET);
     else if (strcmp(what, "intnet") == 0)
         ok = parse_named_port(s, &n, CFG_NIC_INTNET);
-    else if (strcmp(what, "off") == 0) {
-        n.role = CFG_NIC_OFF;
+    else if (strcmp(what, "off") == 0 || strcmp(what, "bridged") == 0) {
+        n.role = what[0] == 'o' ? CFG_NIC_OFF : CFG_NIC_BRIDGED;
         ok = s->n == 2 || cfg_fail(s, "unexpected '%.*s'", CFG_QUOTE_MAX, s->w[2]);
     } else
         return cfg_fail(s, "nic%d: unknown setting '%.*s'", nic, CFG_QUOTE_MAX, what);

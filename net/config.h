@@ -43,6 +43,8 @@ enum cfg_nic_role {
     CFG_NIC_HOSTONLY,       /* routed to the WAN without NAT */
     CFG_NIC_INTNET,         /* a port of a named internal network (L2 only) */
     CFG_NIC_OFF,            /* cable pulled: the guest sees no carrier */
+    CFG_NIC_BRIDGED,        /* a port on the WAN NIC's own segment (VirtualBox's bridged
+                             * adapter): its guests take the WAN's addresses */
 };
 
 /* What a network's DHCP server hands out beyond the fixed layout, from

@@ -277,6 +277,27 @@ static void apply_defaults(struct vmgate_config *c, unsigned n_nics)
     }
 }
 
+/* Step 4b: a bridged port joins the segment of the first WAN NIC (once defaults
+ * are applied, nic0 is one unless said otherwise); without a WAN it has nothing to
+ * join. */
+static void check_bridged(struct vmgate_config *c, unsigned n_nics, const struct report *r)
+{
+    char line[CFG_STMT_MAX];
+    bool wan = false;
+
+    for (unsigned i = 0; i < n_nics; i++)
+        wan |= c->nic[i].role == CFG_NIC_WAN;
+    for (unsigned i = 0; i < n_nics && !wan; i++) {
+        struct cfg_nic *n = &c->nic[i];
+        if (n->role != CFG_NIC_BRIDGED)
+            continue;
+        cfg_format_nic_role(n, (int)i, line);
+        report(r, line, "nic%u: no WAN NIC to bridge to (say nicM wan ...)", i);
+        nic_drop_role(n);
+        n->role = CFG_NIC_OFF;
+    }
+}
+
 /* True if net/prefix overlaps a NIC network known so far (explicit ones, and the
  * defaulted NAT networks already numbered) or a declared natnetwork. */
 static bool network_taken(const struct vmgate_config *c, unsigned n_nics, uint32_t net,
@@ -577,6 +598,7 @@ void config_finalize(struct vmgate_config *c, unsigned n_nics, cfg_error_fn err,
     resolve_natnet_ports(c, n_nics, &r);
     drop_overlaps(c, n_nics, &r);
     apply_defaults(c, n_nics);
+    check_bridged(c, n_nics, &r);
     number_default_nats(c, n_nics, &r);
     drop_bad_refs(c, n_nics, &r);
     check_nic_dhcp(c, n_nics, &r);

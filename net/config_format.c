@@ -70,6 +70,7 @@ void cfg_format_nic_role(const struct cfg_nic *n, int i, char *buf)
         out_printf(&o, " %.*s", CFG_NAME_MAX - 1, n->net_name);
         break;
     case CFG_NIC_OFF:
+    case CFG_NIC_BRIDGED:
     case CFG_NIC_UNSET:
         break;
     }

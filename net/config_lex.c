@@ -324,6 +324,7 @@ const char *cfg_role_name(enum cfg_nic_role role)
     case CFG_NIC_HOSTONLY: return "hostonly";
     case CFG_NIC_INTNET:   return "intnet";
     case CFG_NIC_OFF:      return "off";
+    case CFG_NIC_BRIDGED:  return "bridged";
     case CFG_NIC_UNSET:    break;
     }
     return "unset";

@@ -28,8 +28,10 @@ TEST(config_err_bad_nic_names)
                   "nic99999999999999999999: no such NIC (nic0..nic7)");
     EXPECT_REJECT("", "nicx off", "bad NIC name 'nicx' (nic0..nic7)");
     EXPECT_REJECT("", "nic-1 off", "bad NIC name 'nic-1' (nic0..nic7)");
-    EXPECT_REJECT("", "nic1", "nic1: missing setting (wan, nat, natnet, hostonly, intnet, off, mtu, vlan)");
-    EXPECT_REJECT("", "nic1 bridged eth0", "nic1: unknown setting 'bridged'");
+    EXPECT_REJECT("", "nic1", "nic1: missing setting (wan, nat, natnet, hostonly, intnet, bridged, off, mtu, vlan)");
+    EXPECT_REJECT("", "nic1 bridge", "nic1: unknown setting 'bridge'");
+    /* Bridged onto the WAN, never onto a host interface named as VirtualBox does. */
+    EXPECT_REJECT("", "nic1 bridged eth0", "unexpected 'eth0'");
     EXPECT_REJECT("", "nic1 off now", "unexpected 'now'");
 }
 

@@ -176,3 +176,28 @@ TEST(config_switch_needs_a_network)
     config_format(&c, 2, text, sizeof text);
     CHECK(strstr(text, "switch lab aging 10\nswitch nn fdb 32\n") != NULL);
 }
+
+/* `nicN bridged` joins the WAN's segment: it round-trips, takes no VLANs, and with
+ * no WAN to join is refused and its NIC left off (a guest must not see a carrier
+ * that leads nowhere). */
+TEST(config_bridged)
+{
+    CHECK_EQ_INT(parse_text(&c, "nic1 bridged; nic2 bridged; nic2 vlan access 5"), 0);
+    finalize(&c, 3);
+    CHECK_EQ_INT(c.nic[0].role, CFG_NIC_WAN);           /* the default WAN is joined */
+    CHECK_EQ_INT(c.nic[1].role, CFG_NIC_BRIDGED);
+    CHECK_EQ_INT(c.nic[2].role, CFG_NIC_BRIDGED);
+    REQUIRE_EQ_INT(cap.n, 1);
+    CHECK_EQ_STR(cap.why[0], "nic2 is not a switch port (it is bridged; VLANs are for intnet and natnet)");
+    CHECK_ROUND_TRIP(3);
+    config_format(&c, 3, text, sizeof text);
+    CHECK(strstr(text, "nic1 bridged\nnic2 bridged\n") != NULL);
+
+    config_init(&c);
+    CHECK_EQ_INT(parse_text(&c, "nic0 nat; nic1 bridged"), 0);
+    finalize(&c, 2);
+    REQUIRE_EQ_INT(cap.n, 1);
+    CHECK_EQ_STR(cap.stmt[0], "nic1 bridged");
+    CHECK_EQ_STR(cap.why[0], "nic1: no WAN NIC to bridge to (say nicM wan ...)");
+    CHECK_EQ_INT(c.nic[1].role, CFG_NIC_OFF);
+}

@@ -330,3 +330,44 @@ TEST(glue_switch_vxlan_port)
     CHECK_EQ_INT(pa.n_sent, 1);
     done();
 }
+
+/* A VXLAN remote learned for a MAC is forgotten when the segment's FDB forgets the
+ * MAC (`switch NAME aging`), not after VXLAN's own default: a guest that moved to
+ * another vmgate is then reached by flooding again. */
+TEST(glue_switch_vxlan_ages_with_the_switch)
+{
+    uint8_t ip[PB_MAX], f[64];
+    gf_setup(0, 0, true);
+    gf_fake_register(&pa, 0x20, NIC_CAP_TX_SG);
+    struct cfg_switch set = {.name = "lab", .aging_s = 10};
+    struct switch_glue *g = switch_glue_create("lab", "intnet", &set);
+    REQUIRE(g != NULL);
+    REQUIRE_EQ_INT(switch_glue_add_nic(g, &pa.nic, NULL), 0);
+    struct cfg_tunnel t = {.name = "vx", .kind = CFG_TUNNEL_VXLAN, .vni = 42, .sport = 4789,
+                           .dport = 4789, .remote = {GF_WAN_GW, IP4(198, 51, 100, 7)}, .n_remotes = 2,
+                           .role = CFG_NIC_INTNET, .net_name = "lab"};
+    REQUIRE_EQ_INT(tunnel_glue_attach(&t, g), 0);
+    fastpath_attach_all();
+    static const uint8_t hdr[8] = {0x08, 0, 0, 0, 0, 0, 42, 0};
+    static uint8_t udp[8 + 8 + 60];
+    uint32_t flen = eth(f, BCAST, G1, 0x88b5, 46);
+    put_be16(udp, 40000);
+    put_be16(udp + 2, 4789);
+    put_be16(udp + 4, sizeof udp);
+    memcpy(udp + 8, hdr, 8);
+    memcpy(udp + 16, f, flen);
+    size_t iplen = pb_ip(ip, 17, IP4(198, 51, 100, 7), GF_WAN_ADDR, 0, udp, sizeof udp);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    /* Within the aging time, the answer to G1 goes to its remote alone... */
+    unit_clock_advance_ms(9000);
+    gf_clear_sent();
+    flen = eth(f, G1, G2, 0x88b5, 46);
+    gf_receive_frame(&pa, f, flen, NULL);
+    CHECK_EQ_INT(gf_wan.n_sent, 1);
+    /* ... and once both tables forgot G1, to both remotes. */
+    unit_clock_advance_ms(10001);
+    gf_clear_sent();
+    gf_receive_frame(&pa, f, flen, NULL);
+    CHECK_EQ_INT(gf_wan.n_sent, 2);
+    done();
+}

@@ -21,7 +21,7 @@ UNIT_WARN     := -Wall -Wextra -Wno-unused-parameter -Werror
 # lwIP's IPv4 input hook on (VMGATE_UNIT_GLUE), so that frames go through the same
 # path; the tests drive it through fake NICs (tests/unit/glue_fixture.c).
 UNIT_GLUE_SRC := drivers/nic.c $(addprefix lwip-port/, alias.c fastpath.c hooks.c http_glue.c \
-                 icmp_err.c nat_glue.c ndp_glue.c nicif.c pmtu_icmp.c switch_glue.c tftp_glue.c ttl_icmp.c \
+                 bridged_glue.c icmp_err.c nat_glue.c ndp_glue.c nicif.c pmtu_icmp.c switch_glue.c tftp_glue.c ttl_icmp.c \
                  tunnel_glue.c)
 UNIT_SRC      := $(wildcard tests/unit/*.c) $(wildcard net/*.c) $(UNIT_GLUE_SRC)
 # The kernel's pure parts.
