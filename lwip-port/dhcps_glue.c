@@ -23,6 +23,7 @@
 struct glue_server {
     struct netif *nif;
     int nic_index;
+    char label[CFG_LABEL_MAX];          /* "nicN" or "natnet NAME", for the console */
     struct dhcps *srv;
 };
 
@@ -192,13 +193,14 @@ int dhcps_glue_attach(struct netif *nif, const struct cfg_nic *nic_cfg,
     }
     servers[n_servers].nif = nif;
     servers[n_servers].nic_index = nic_index;
+    cfg_network_label(nic_cfg, nic_index, servers[n_servers].label, sizeof servers[n_servers].label);
     servers[n_servers].srv = srv;
     n_servers++;
 
     const struct dhcps_config *run = dhcps_get_config(srv);
     char first[16], last[16];
-    kprintf("nic%d: DHCP server, pool %s - %s, %u reservation(s)",
-            nic_index, cfg_ip4_str(run->pool_first, first), cfg_ip4_str(run->pool_last, last),
+    kprintf("%s: DHCP server, pool %s - %s, %u reservation(s)",
+            servers[n_servers - 1].label, cfg_ip4_str(run->pool_first, first), cfg_ip4_str(run->pool_last, last),
             run->n_hosts);
     if (dhcps_get_stats(srv)->hosts_ignored)
         kprintf(", %llu ignored", (unsigned long long)dhcps_get_stats(srv)->hosts_ignored);
@@ -305,9 +307,9 @@ static void cmd_leases(int argc, char **argv)
         const struct glue_server *g = &servers[i];
         const struct dhcps_config *c = dhcps_get_config(g->srv);
         char net[16], sid[16], first[16], last[16];
-        kprintf("nic%d %s/%u server %s, pool %s-%s, lease %lus%s%s, %u entries "
+        kprintf("%s %s/%u server %s, pool %s-%s, lease %lus%s%s, %u entries "
                 "(room for %u pool + %u reserved)\n",
-                g->nic_index, cfg_ip4_str(c->net, net), c->prefix, cfg_ip4_str(c->server_ip, sid),
+                g->label, cfg_ip4_str(c->net, net), c->prefix, cfg_ip4_str(c->server_ip, sid),
                 cfg_ip4_str(c->pool_first, first), cfg_ip4_str(c->pool_last, last),
                 (unsigned long)c->lease_s, c->domain[0] ? ", domain " : "", c->domain,
                 dhcps_lease_count(g->srv), DHCPS_MAX_LEASES, c->n_hosts);

@@ -18,6 +18,7 @@
 struct boot_net {
     struct netif *nif;
     int nic_index;
+    char label[CFG_LABEL_MAX];          /* "nicN" or "natnet NAME", for the console */
     bool has_policy;                    /* installed in the DHCP server */
     struct pxe_policy pol;
 };
@@ -97,27 +98,30 @@ int pxe_glue_attach(struct netif *nif, uint32_t self, const struct cfg_nic *nic_
 
     if (n_nets == CFG_MAX_NICS)
         return -ENOSPC;
+    char label[CFG_LABEL_MAX];
+    cfg_network_label(nic_cfg, nic_index, label, sizeof label);
     struct boot_net *b = calloc(1, sizeof *b);
     if (!b) {
-        kprintf("nic%d: no memory for the PXE policy; boot services not started\n", nic_index);
+        kprintf("%s: no memory for the PXE policy; boot services not started\n", label);
         return -ENOMEM;
     }
     nets[n_nets++] = b;
     b->nif = nif;
     b->nic_index = nic_index;
+    memcpy(b->label, label, sizeof b->label);
     fill_policy(&b->pol, self, nic_cfg, cfg, nic_index, root);
 
     struct dhcps *srv = dhcps_glue_server(nif->num);
     if (srv && !b->pol.off) {
         dhcps_set_boot_hook(srv, pxe_boot_hook, &b->pol);
         b->has_policy = true;
-        kprintf("nic%d: PXE in the DHCP server, %u host(s) with a name or boot file\n", nic_index,
+        kprintf("%s: PXE in the DHCP server, %u host(s) with a name or boot file\n", label,
                 b->pol.n_hosts);
     } else {
-        kprintf("nic%d: no PXE (%s)\n", nic_index, b->pol.off ? "pxe off" : "no DHCP server");
+        kprintf("%s: no PXE (%s)\n", label, b->pol.off ? "pxe off" : "no DHCP server");
     }
     if (!root) {
-        kprintf("nic%d: no boot files: TFTP and HTTP not served%s\n", nic_index,
+        kprintf("%s: no boot files: TFTP and HTTP not served%s\n", label,
                 b->has_policy ? " (PXE offers only the files the configuration names)" : "");
         return 0;
     }
@@ -129,16 +133,16 @@ int pxe_glue_attach(struct netif *nif, uint32_t self, const struct cfg_nic *nic_
         if (e == 0)
             n_addrs = 2;
         else
-            kprintf("nic%d: no TFTP at .4 (alias error %d)\n", nic_index, e);
+            kprintf("%s: no TFTP at .4 (alias error %d)\n", label, e);
     }
     int e = tftp_glue_attach(nif, addrs, n_addrs, root, 0);
     if (e) {
-        kprintf("nic%d: TFTP not started (error %d)\n", nic_index, e);
+        kprintf("%s: TFTP not started (error %d)\n", label, e);
         rc = e;
     }
     e = http_glue_attach(nif, addrs, 1, root);
     if (e) {
-        kprintf("nic%d: HTTP not started (error %d)\n", nic_index, e);
+        kprintf("%s: HTTP not started (error %d)\n", label, e);
         rc = rc ? rc : e;
     } else {
         char a[16];
@@ -162,7 +166,7 @@ static void print_net(const struct boot_net *b)
 {
     const struct pxe_policy *p = &b->pol;
     char s[16], d[48];
-    kprintf("nic%d %c%c%u: server %s%s\n", b->nic_index, b->nif->name[0], b->nif->name[1],
+    kprintf("%s %c%c%u: server %s%s\n", b->label, b->nif->name[0], b->nif->name[1],
             b->nif->num, cfg_ip4_str(p->server_ip, s),
             b->pol.off ? " (pxe off)" : b->has_policy ? "" : " (no DHCP server: the policy is not in use)");
     kprintf("  bios %s\n", setting(p->bios, PXE_DEFAULT_BIOS, d, sizeof d));

@@ -279,4 +279,10 @@ const char *cfg_role_name(enum cfg_nic_role role);
 /* Formats an address as dotted quad into buf (at least 16 bytes); returns buf. */
 char *cfg_ip4_str(uint32_t addr, char *buf);
 
+/* The console's name of the network a NIC's configuration is for: "natnet NAME"
+ * for a NAT Network (which may have no NIC port at all: nic_index -1), else
+ * "nicN". At most CFG_LABEL_MAX bytes with the NUL. */
+#define CFG_LABEL_MAX (CFG_NAME_MAX + 8)
+void cfg_network_label(const struct cfg_nic *n, int nic_index, char *buf, size_t len);
+
 #endif

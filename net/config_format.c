@@ -449,3 +449,12 @@ bool config_equal(const struct vmgate_config *a, const struct vmgate_config *b)
             return false;
     return true;
 }
+
+/* Contract in config.h. */
+void cfg_network_label(const struct cfg_nic *n, int nic_index, char *buf, size_t len)
+{
+    if (n->role == CFG_NIC_NATNET)
+        snprintf(buf, len, "natnet %.*s", CFG_NAME_MAX - 1, n->net_name);
+    else
+        snprintf(buf, len, "nic%d", nic_index);
+}

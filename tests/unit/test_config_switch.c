@@ -201,3 +201,16 @@ TEST(config_bridged)
     CHECK_EQ_STR(cap.why[0], "nic1: no WAN NIC to bridge to (say nicM wan ...)");
     CHECK_EQ_INT(c.nic[1].role, CFG_NIC_OFF);
 }
+
+/* The console names a NAT Network's services after the network, not after a NIC
+ * (a network of tunnels alone has none: it printed "nic-1"). */
+TEST(config_network_label)
+{
+    char label[CFG_LABEL_MAX];
+    struct cfg_nic n = {.role = CFG_NIC_NATNET, .net_name = "lab"};
+    cfg_network_label(&n, -1, label, sizeof label);
+    CHECK_EQ_STR(label, "natnet lab");
+    n.role = CFG_NIC_NAT;
+    cfg_network_label(&n, 3, label, sizeof label);
+    CHECK_EQ_STR(label, "nic3");
+}
