@@ -2,7 +2,8 @@
 dstport 4789) and a guest behind vmgate on internal network `seg`, whose other port
 is vmgate's tunnel t0 (`tunnel t0 vxlan vni=42 remote=<namespace>`), are on one
 Ethernet segment: they ping each other and 1 MiB crosses intact; vmgate learned the
-namespace's device as behind its remote and dropped nothing. Three vmgates on one
+namespace's device as behind its remote and dropped nothing; a datagram from an address
+that is no remote is dropped and counted. Three vmgates on one
 VXLAN segment, each naming the other two: a guest behind each reaches the others."""
 import os
 import re
@@ -61,6 +62,25 @@ def test_linux_vxlan_device_and_a_guest_behind_vmgate(lab):
     assert tx > 1048576 // 1500, out                         # the 1 MiB went by the tunnel
     sw = gw.cmd("switch seg")
     assert re.search(rf"vlan 1 {mac} port t0 ", sw), (mac, sw)
+
+    # A well-formed VXLAN datagram (VNI 42, I flag) from an address that is no
+    # remote of t0: dropped and counted, its frame never on the segment.
+    ns.addr("br0", "10.71.0.9/24")
+    fake = "02:00:5e:71:00:09"
+    frame = "ff" * 6 + fake.replace(":", "") + "88b5" + "00" * 46
+    ns.run(["python3", "-c",
+            "import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); "
+            "s.bind(('10.71.0.9',0)); "
+            "s.sendto(bytes.fromhex('0800000000002a00'+sys.argv[1]),('10.71.0.2',4789))", frame],
+           timeout=10)
+    lab_wait = time.monotonic() + 10
+    while time.monotonic() < lab_wait:
+        out = gw.cmd("tunnel t0")
+        if re.search(r"wrong-remote 1\b", out):
+            break
+        time.sleep(0.5)
+    assert re.search(r"wrong-remote 1\b", out), out
+    assert fake not in gw.cmd("switch seg")
 
 
 @lab.timeout(200)
