@@ -19,9 +19,10 @@ def in_pool(addr):
     return ipaddress.ip_address(POOL[0]) <= a <= ipaddress.ip_address(POOL[1])
 
 
-@labmod.timeout(240)
-@labmod.requires("build")
-def test_bridged_guest_leases_from_the_wan(lab):
+def bridged_lab(lab, wan_model, port_model):
+    """vmgate with nic0 (a `wan_model`) the WAN on the namespace's br0, where dnsmasq
+    serves, nic1 (a `port_model`) bridged, nic2 a NAT network; guest g behind nic1
+    and guest h behind nic2. Checks what the module's docstring says."""
     ns = lab.namespace("brd")
     ns.tap("tap0")
     ns.bridge("br0", f"{OUT_ADDR}/24", ports=("tap0",))
@@ -32,8 +33,8 @@ def test_bridged_guest_leases_from_the_wan(lab):
     ns.bridge("br2", ports=("tap3", "tap4"))        # nic2 (NAT) and guest h
     http = lab.http_server(ns, OUT_ADDR, size=4 << 20)
     gw = Vmgate(lab, ns, config="nic1 bridged\nnic2 nat")
-    gw.nic_tap("tap0")
-    gw.nic_tap("tap1")
+    gw.nic_tap("tap0", model=wan_model)
+    gw.nic_tap("tap1", model=port_model)
     gw.nic_tap("tap3")
     gw.start()
     gw.seen(r"^nic1: bridged to nic0's segment$")
@@ -69,3 +70,17 @@ def test_bridged_guest_leases_from_the_wan(lab):
         m = re.search(rf"port {port} up .* rx (\d+) frames", sw)
         assert m and int(m.group(1)) > 0, (port, sw)
     gw.seen(r"^bridged nic0: 1 NICs on its segment")
+
+
+@labmod.timeout(240)
+@labmod.requires("build")
+def test_bridged_guest_leases_from_the_wan(lab):
+    bridged_lab(lab, "virtio-net-pci", "virtio-net-pci")
+
+
+@labmod.timeout(300)
+@labmod.requires("build")
+def test_bridged_over_an_e1000_wan_and_a_pcnet_port(lab):
+    """Chips that filter by address: the e1000 WAN must take the guest's unicast
+    (RCTL.UPE) and the PCnet port vmgate's and the WAN's (CSR15 PROM)."""
+    bridged_lab(lab, "e1000", "pcnet")
