@@ -18,6 +18,7 @@
  * field for the address change only. */
 #include "fastpath.h"
 #include "bridged_glue.h"
+#include "switch_glue.h"
 #include "nicif.h"
 #include "alias.h"
 #include "nat_glue.h"
@@ -62,19 +63,37 @@ int vmgate_ip4_is_local_or_group(u32_t dst_n)
     return alias_is_address(dst_n);
 }
 
-static enum nic_rx_result to_lwip(struct nic *n, struct nic_frame *f, int seen_by_nat,
+/* Whether `fastpath off` said otherwise: a layer that keeps the NIC's hook for its
+ * own (the bridged WAN, a NAT Network's router port) asks before handing frames on. */
+static bool enabled;
+
+/* Where a frame the fast path examines came from: the netif it arrived on, and how
+ * to hand it to lwIP there when the fast path does not finish it (a NIC's netif:
+ * the NIC core's delivery; a NAT Network's router: a copy into its netif). */
+struct ingress {
+    struct netif *in;
+    void (*to_lwip)(void *ctx, struct nic_frame *f);
+    void *ctx;
+};
+
+static enum nic_rx_result to_lwip(const struct ingress *ig, struct nic_frame *f, int seen_by_nat,
                                   enum nat_verdict v)
 {
     fastpath_stats.to_lwip++;
     f->pbuf_flags = !seen_by_nat ? PKT_MARK_NONE
                     : v == NAT_FORWARD ? PKT_MARK_NAT_BACK : PKT_MARK_NAT_DONE;
-    nic_frame_to_upper(n, f);
+    ig->to_lwip(ig->ctx, f);
     return NIC_RX_DONE;
 }
 
-enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *handled)
+static void nic_to_lwip(void *ctx, struct nic_frame *f)
 {
-    struct netif *in = nicif_of(n);
+    nic_frame_to_upper(ctx, f);
+}
+
+static enum nic_rx_result route(const struct ingress *ig, struct nic_frame *f, bool *handled)
+{
+    struct netif *in = ig->in;
     if (!in || ip4_addr_isany_val(*netif_ip4_addr(in)) || f->len < ETH_HLEN || f->n_more)
         return NIC_RX_DONE;
     u8_t *eth = f->data, *ip = eth + ETH_HLEN;
@@ -111,7 +130,7 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
     u32_t dst_n;
     memcpy(&dst_n, ip + 16, 4);
     if (vmgate_ip4_is_local_or_group(dst_n))
-        return to_lwip(n, f, seen, v);
+        return to_lwip(ig, f, seen, v);
 
     ip4_addr_t dst;
     ip4_addr_set_u32(&dst, dst_n);
@@ -121,28 +140,45 @@ enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *hand
         fastpath_stats.too_big++;
         return NIC_RX_DONE;
     }
-    /* Back out of its own NIC only when NAT hairpinned it (net/nat.h, Hairpin). */
-    struct nic *on = out && (out != in || v == NAT_FORWARD) ? nicif_nic(out) : NULL;
-    if (!on || (f->off.gso_type == OFFLOAD_GSO_NONE && iplen > on->mtu))
-        return to_lwip(n, f, seen, v);
+    /* Back out of its own netif only when NAT hairpinned it (net/nat.h, Hairpin).
+     * Out by a NIC, or by a NAT Network's router into its switch. */
+    bool may_go = out && (out != in || v == NAT_FORWARD);
+    struct nic *on = may_go ? nicif_nic(out) : NULL;
+    bool to_switch = may_go && !on && switch_glue_is_router(out);
+    u16_t out_mtu = on ? on->mtu : to_switch ? out->mtu : 0;
+    if ((!on && !to_switch) || (f->off.gso_type == OFFLOAD_GSO_NONE && iplen > out_mtu))
+        return to_lwip(ig, f, seen, v);
     const ip4_addr_t *nh = ip4_addr_netcmp(&dst, netif_ip4_addr(out), netif_ip4_netmask(out))
                            ? &dst : netif_ip4_gw(out);
     struct eth_addr *mac;
     const ip4_addr_t *unused;
     if (etharp_find_addr(out, nh, &mac, &unused) < 0)
-        return to_lwip(n, f, seen, v);
+        return to_lwip(ig, f, seen, v);
 
     csum_ip4_ttl_dec(ip);
     memcpy(eth, mac->addr, ETH_HWADDR_LEN);
     memcpy(eth + 6, out->hwaddr, ETH_HWADDR_LEN);
     fastpath_stats.forwarded++;
     IP_STATS_INC(ip.fw);
-    return bridged_glue_forward(on, f);
+    return on ? bridged_glue_forward(on, f) : switch_glue_router_forward(out, f);
 }
 
-/* Whether `fastpath off` said otherwise: a layer that keeps the NIC's hook for its
- * own (the bridged WAN) asks before handing frames on. */
-static bool enabled;
+enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *handled)
+{
+    struct ingress ig = {nicif_of(n), nic_to_lwip, n};
+    return route(&ig, f, handled);
+}
+
+enum nic_rx_result fastpath_router_input(struct netif *router, struct nic_frame *f,
+                                         void (*to_lwip_fn)(void *ctx, struct nic_frame *f), void *ctx,
+                                         bool *handled)
+{
+    if (!enabled)
+        return NIC_RX_DONE;
+    struct ingress ig = {router, to_lwip_fn, ctx};
+    return route(&ig, f, handled);
+}
+
 
 bool fastpath_enabled(void)
 {

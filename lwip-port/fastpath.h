@@ -14,6 +14,14 @@ extern struct fastpath_stats fastpath_stats;
 
 /* nic->fastpath for NICs whose netif routes (WAN, NAT and host-only networks). */
 enum nic_rx_result fastpath_input(struct nic *n, struct nic_frame *f, bool *handled);
+/* The same for a frame that reached a NAT Network's router port (router, its
+ * netif): when the fast path does not finish it, to_lwip(ctx, f) hands it to that
+ * netif with f->pbuf_flags set. Returns at once, not handled, when the fast path is
+ * off. f is lent on only if f->owner is set. */
+struct netif;
+enum nic_rx_result fastpath_router_input(struct netif *router, struct nic_frame *f,
+                                         void (*to_lwip)(void *ctx, struct nic_frame *f), void *ctx,
+                                         bool *handled);
 /* Attaches the fast path to every NIC that can use it; `fastpath on|off` on the
  * console does the same at run time. */
 void fastpath_attach_all(void);

@@ -11,6 +11,7 @@
  *    for switch_input(). */
 #include "switch_glue.h"
 #include "alias.h"
+#include "fastpath.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 
@@ -284,10 +285,44 @@ struct pbuf *switch_glue_frame_pbuf(const struct switch_frame *f)
     return q;
 }
 
-/* A frame the switch sends to vmgate's router: copied into a pbuf for lwIP. */
+/* A frame for the router's netif, as the fast path hands one back (its marks set). */
+static void router_to_lwip(void *ctx, struct nic_frame *nf)
+{
+    struct switch_glue *g = ctx;
+    struct switch_frame f = {.data = nf->data, .len = nf->len};
+    struct pbuf *q = switch_glue_frame_pbuf(&f);
+    if (!q)
+        return;
+    for (struct pbuf *r = q; r; r = r->next)
+        r->flags |= nf->pbuf_flags;
+    if (g->router.input(q, &g->router) != ERR_OK)
+        pbuf_free(q);
+}
+
+/* A frame the switch sends to vmgate's router. The router port takes no offloads
+ * (the switch has cut GSO frames and completed checksums), so what comes is whole
+ * and final. The fast path sees it first, as it sees a NIC's frames: a guest's
+ * packet of a known flow goes out of the WAN NIC without lwIP, with the guest's
+ * receive buffer lent on when the switch may give it (f->cookie, the ingress NIC's
+ * frame); else, or for a frame the fast path leaves, a copy goes to lwIP. */
 static int router_tx(struct switch_port *p, struct switch_frame *f, bool may_take)
 {
     struct switch_glue *g = p->ctx;
+    if (!f->n_more) {
+        struct nic_frame view = {.data = f->data, .len = f->len, .headroom = f->headroom, .off = f->off};
+        struct nic_frame *nf = &view;
+        if (may_take && f->cookie) {
+            nf = f->cookie;
+            nf->data = f->data;
+            nf->len = f->len;
+            nf->headroom = f->headroom;
+            nf->off = f->off;
+        }
+        bool handled = false;
+        enum nic_rx_result r = fastpath_router_input(&g->router, nf, router_to_lwip, g, &handled);
+        if (handled)
+            return r == NIC_RX_LENT ? SWITCH_TAKEN : SWITCH_SENT;
+    }
     struct pbuf *q = switch_glue_frame_pbuf(f);
     if (!q)
         return -ENOMEM;
@@ -296,6 +331,12 @@ static int router_tx(struct switch_port *p, struct switch_frame *f, bool may_tak
         return -ENOMEM;
     }
     return SWITCH_SENT;
+}
+
+enum nic_rx_result switch_glue_router_forward(struct netif *router, struct nic_frame *f)
+{
+    struct switch_glue *g = router->state;
+    return switch_glue_nic_input(g, (unsigned)g->router_port, f, f->owner != NULL);
 }
 
 /* What lwIP sends on a netif that is an endpoint port enters the switch from that

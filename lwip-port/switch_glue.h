@@ -13,6 +13,9 @@
  * that is an endpoint port of the switch (net/switch.h, PORTS): it receives
  * broadcasts, multicasts and unicast to its MAC, never guests' unicast to each
  * other. What lwIP sends on the netif enters the switch as a frame from that port.
+ * The fast path (lwip-port/fastpath.c) sees the router's frames before lwIP does, as
+ * it sees a NIC's, and sends into the switch from the router port: a NAT Network's
+ * guests reach the WAN, and the WAN them, without lwIP for flows NAT knows.
  * Everything that attaches to a network's netif today (DHCP server, DNS relay at .3,
  * NAT, TFTP at .4, HTTP) attaches to this one. It sits in VLAN 1, untagged: a port in
  * another VLAN does not reach it.
@@ -70,6 +73,11 @@ int switch_glue_add_port(struct switch_glue *g, const struct switch_port_conf *c
 int switch_glue_set_vlan(struct switch_glue *g, unsigned port, const struct cfg_vlan *vlan);
 /* A frame from port `port`, now (switch_input with lwIP's clock). */
 enum switch_result switch_glue_input(struct switch_glue *g, unsigned port, struct switch_frame *f);
+
+/* The fast path's transmit of a forwarded frame (its Ethernet header rewritten, the
+ * router's MAC as source) into a NAT Network's switch from its router port, lent on
+ * where f->owner allows. */
+enum nic_rx_result switch_glue_router_forward(struct netif *router, struct nic_frame *f);
 
 /* The switch of network `name`, or NULL. */
 struct switch_glue *switch_glue_find(const char *name);

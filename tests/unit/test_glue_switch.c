@@ -10,11 +10,14 @@
 #include "unit.h"
 
 #include "lwip-port/fastpath.h"
+#include "lwip-port/nat_glue.h"
 #include "lwip-port/nicif.h"
 #include "lwip-port/switch_glue.h"
 #include "lwip-port/tunnel_glue.h"
 #include "net/bytes.h"
 
+#include "lwip/etharp.h"
+#include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
 
@@ -369,5 +372,63 @@ TEST(glue_switch_vxlan_ages_with_the_switch)
     gf_clear_sent();
     gf_receive_frame(&pa, f, flen, NULL);
     CHECK_EQ_INT(gf_wan.n_sent, 2);
+    done();
+}
+
+/* A NAT Network's guests reach the WAN by the fast path, as a NAT network's do: a
+ * guest's datagram to the router's MAC is translated and leaves by the WAN NIC with
+ * the guest's receive buffer lent on, the answer is switched to the guest lent
+ * again, and lwIP sees neither; with `fastpath off` the same exchange goes through
+ * lwIP. */
+TEST(glue_switch_natnet_guests_take_the_fast_path)
+{
+    uint8_t f[PB_MAX + 14], ip[PB_MAX];
+    struct switch_glue *g = two_ports("natnet", true);
+    struct netif *r = switch_glue_router(g);
+    nat_glue_add_net(r, NAT_NET_NAT, IP4(10, 0, 9, 0), 24, 0);
+    ip4_addr_t ga = ip4(IP4(10, 0, 9, 15));
+    struct eth_addr gm;
+    memcpy(gm.addr, G1, 6);
+    REQUIRE_EQ_INT(etharp_add_static_entry(&ga, &gm), ERR_OK);
+    unsigned long long fwd = fastpath_stats.forwarded, up = fastpath_stats.to_lwip;
+    uint32_t rx_ip = lwip_stats.ip.recv;
+
+    size_t iplen = pb_udp(ip, IP4(10, 0, 9, 15), 5000, GF_REMOTE, 53, 700);
+    memcpy(f, r->hwaddr, 6);
+    memcpy(f + 6, G1, 6);
+    put_be16(f + 12, 0x0800);
+    memcpy(f + 14, ip, iplen);
+    CHECK_EQ_INT(gf_receive_frame(&pa, f, (uint32_t)(14 + iplen), NULL), NIC_RX_LENT);
+    REQUIRE_EQ_INT(gf_wan.n_sent, 1);
+    CHECK(gf_wan.sent[0].lent);
+    CHECK_MEM(gf_wan.sent[0].b, GF_MAC_GW, 6);
+    CHECK_EQ_INT(pb_src(gf_ip(&gf_wan.sent[0])), GF_WAN_ADDR);
+    uint16_t port = pb_sport(gf_ip(&gf_wan.sent[0]));
+    const char *bad = NULL;
+    CHECK(pb_csums_ok(gf_ip(&gf_wan.sent[0]), iplen, &bad));
+
+    iplen = pb_udp(ip, GF_REMOTE, 53, GF_WAN_ADDR, port, 700);
+    CHECK_EQ_INT(gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL), NIC_RX_LENT);
+    REQUIRE_EQ_INT(pa.n_sent, 1);
+    CHECK(pa.sent[0].lent);
+    CHECK_MEM(pa.sent[0].b, G1, 6);
+    CHECK_MEM(pa.sent[0].b + 6, r->hwaddr, 6);
+    CHECK_EQ_INT(pb_dst(gf_ip(&pa.sent[0])), IP4(10, 0, 9, 15));
+    CHECK_EQ_INT(pb_dport(gf_ip(&pa.sent[0])), 5000);
+    CHECK_EQ_INT(pb.n_sent, 0);
+    CHECK_EQ_INT(fastpath_stats.forwarded, fwd + 2);
+    CHECK_EQ_INT(fastpath_stats.to_lwip, up);
+    CHECK_EQ_INT(lwip_stats.ip.recv, rx_ip);
+
+    /* `fastpath off`: lwIP forwards and translates the same flow. */
+    fastpath_detach_all();
+    gf_clear_sent();
+    gf_fake_clear(&pa);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    REQUIRE_EQ_INT(pa.n_sent, 1);
+    CHECK_EQ_INT(pb_dst(gf_ip(&pa.sent[0])), IP4(10, 0, 9, 15));
+    CHECK_EQ_INT(fastpath_stats.forwarded, fwd + 2);
+    CHECK(lwip_stats.ip.recv > rx_ip);
+    etharp_remove_static_entry(&ga);
     done();
 }
