@@ -209,6 +209,40 @@ def vmgate_counters(gw):
     return c
 
 
+def vmgate_segment_counters(gw, switch, tunnel=None):
+    """An internal network's counters as {"switch": {"PORT rx_frames": n, "PORT tx_frames",
+    "PORT segmented", "PORT drop REASON"}, "tunnel": {"rx_datagrams", "tx_datagrams",
+    "flooded", "drop REASON"}}: what `switch NAME` and `tunnel NAME` print (the tunnels
+    part: where along a segment frames were lost, and how many datagrams a frame cost)."""
+    c = {"switch": {}}
+    port = None
+    for line in gw.cmd(f"switch {switch}").splitlines():
+        m = re.match(r"^\s+port (\S+) .*rx (\d+) frames \d+ bytes, tx (\d+) frames .*segmented (\d+)", line)
+        if m:
+            port = m.group(1)
+            c["switch"].update({f"{port} rx_frames": int(m.group(2)), f"{port} tx_frames": int(m.group(3)),
+                                f"{port} segmented": int(m.group(4))})
+            continue
+        m = re.match(r"^\s+drops:(.*)$", line)
+        if m and port:
+            for why, n in re.findall(r"(\S+) (\d+)", m.group(1)):
+                c["switch"][f"{port} drop {why}"] = int(n)
+    if tunnel:
+        t = c["tunnel"] = {}
+        out = gw.cmd(f"tunnel {tunnel}")
+        m = re.search(r"rx (\d+) datagrams \d+ bytes, tx (\d+) datagrams", out)
+        if m:
+            t.update(rx_datagrams=int(m.group(1)), tx_datagrams=int(m.group(2)))
+        m = re.search(r"\((\d+) frames flooded", out)
+        if m:
+            t["flooded"] = int(m.group(1))
+        m = re.search(r"drops:(.*)", out)
+        if m:
+            for why, n in re.findall(r"(\S+) (\d+)", m.group(1)):
+                t[f"drop {why}"] = int(n)
+    return c
+
+
 def diff_counters(before, after, wrap=None):
     """after - before for nested dicts of counters; gauges (a pool's used/max/avail)
     keep their value after. lwIP's statistics are 16-bit counters (STAT_COUNTER is u16_t
