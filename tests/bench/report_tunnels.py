@@ -37,7 +37,11 @@ METHOD = f"""\
 - **Frames.** No NIC on the guests' side (dgram, stream) carries a virtio-net header, so
   neither the guests nor the routers' LAN NICs negotiate checksum or segmentation
   offloads: every TCP segment crosses the segment as one frame of at most 1514 bytes, on
-  every row. The routers' WAN NICs are taps with virtio-net headers.
+  every row. The routers' WAN NICs are taps with virtio-net headers. Linux does not see
+  single frames inside a router VM, though: GRO on its LAN NIC merges a TCP stream's
+  frames before the bridge and vxlan0 (the vxlan device sends one packet per 15 or so
+  frames), and its WAN NIC segments them again in software; vmgate's switch and tunnel
+  handle each frame.
 - **MTU.** The guests keep MTU 1500 on every row. A tunnelled 1514-byte frame makes a
   1542-byte (UDP tunnel) or 1550-byte (VXLAN) outer IPv4 packet. vmgate's WAN stays at
   1500 on the two main vmgate rows: it fragments the outer packet (two IP fragments per
@@ -170,6 +174,67 @@ def path_counters(name, sample):
     return "; ".join(bits) or "—"
 
 
+def toward_b(sample):
+    """Frames put on guest B's link during a run, from the counters: what the last
+    router sent out of B's port (vmgate B's or the one vmgate's nic1, a Linux VM's
+    eth1), or on the direct link what guest A sent. None if not counted."""
+    c = sample.get("counters", {}) if sample else {}
+    for role in ("vmgate-b", "vmgate"):
+        n = (c.get(role) or {}).get("switch", {}).get("nic1 tx_frames")
+        if n is not None:
+            return n
+    for role in ("router-b", "bridge"):
+        n = (c.get(role) or {}).get("eth1", {}).get("tx_packets")
+        if n is not None:
+            return n
+    return (c.get("guest") or {}).get("eth0", {}).get("tx_packets")
+
+
+def delivered_rate(rec, seconds):
+    """kframes/s onto guest B's link in the median UDP 64 B run."""
+    n = toward_b(median_sample(rec, "udp64"))
+    return None if n is None else n / seconds / 1e3
+
+
+def findings(paths):
+    """Sentences the figures support: what fragmenting costs, how busy vmgate is, where
+    frames were dropped."""
+    out = []
+    frag, whole = paths.get("tun-vmgate-vxlan"), paths.get("tun-vmgate-vxlan-1550")
+    if frag and whole:
+        rs = ratios(whole, frag)
+        if all(r is not None for r in rs):
+            out.append(f"**Fragmenting the outer packet** (MTU 1500 underlay): VXLAN on the "
+                       f"{LINUX_UNDERLAY_MTU} underlay, where nothing is fragmented, gives "
+                       f"{ratio_text(rs)} of the 1500 row; with fragments vmgate sends two WAN "
+                       f"packets per full frame and the far vmgate reassembles them.")
+    halted = [(n, m, rec["profile"][m]["halted_pct"]) for n, rec in paths.items()
+              for m in COLUMNS if (rec.get("profile") or {}).get(m)]
+    if halted:
+        lo, hi = min(h for _, _, h in halted), max(h for _, _, h in halted)
+        out.append(f"**vmgate waits more than it works**: in the profile pass vmgate A's vCPU "
+                   f"is halted {lo:.0f}–{hi:.0f} % of the samples on every row and measurement, "
+                   f"while the host's two cores are busy (the CPU table): the guests, which "
+                   f"share those cores with the routers, set the pace, and the ratios to the "
+                   f"direct link are mostly what the extra VMs' CPU takes from them.")
+    drops = []
+    for name in ("tun-vmgate-udp", "tun-vmgate-vxlan"):
+        rec = paths.get(name)
+        s = median_sample(rec, "tcp_up") if rec else None
+        v = (s or {}).get("counters", {}).get("vmgate-a", {})
+        n, sent = v.get("nic0", {}).get("tx_dropped"), (v.get("tunnel") or {}).get("tx_datagrams")
+        if n and sent:
+            drops.append(f"{name} {n} of {sent} ({100.0 * n / sent:.2f} %)")
+    if drops:
+        out.append("**WAN transmit drops with fragments**: vmgate A's WAN NIC refused some "
+                   "outer packets (its transmit ring full; `nic0 tx_dropped`) in the median TCP "
+                   "A→B run: " + ", ".join(drops) + " datagrams; the 1550 row has none or "
+                   "almost none, so the second fragment per frame is what fills the ring; TCP "
+                   "retransmits those segments (some of the retransmit column: the direct link "
+                   "retransmits too, with no router at all).")
+    return [f"- {x}" for x in out] + ([""] if out else [])
+
+
 def render_tunnels(results, measures):
     cfg = results["config"]
     paths = results["paths"]
@@ -179,6 +244,9 @@ def render_tunnels(results, measures):
     L += run_header(results, f"{cfg['repeat']} × {cfg['seconds']} s per measurement"
                     + f" (TCP: +{cfg['warmup']} s warm-up left out)" + ("; quick run" if cfg["quick"] else ""))
     L += goal_lines(17, goals(paths))
+    found = findings(paths)
+    if found:
+        L += ["### Findings", ""] + found
     L += ["### Rates", "", "Median (lowest–highest) of the runs; guest A is the iperf3 client, "
           "guest B the server.", ""]
     header = ["path", "what"] + [TITLES[m] for m in COLUMNS] + ["UDP loss", "TCP retransmits (A→B / B→A)"]
@@ -194,6 +262,26 @@ def render_tunnels(results, measures):
     L += ["### Ratio to the direct dgram link (same run, medians)", ""]
     body = [[f"`{n}`"] + [pct(r) for r in ratios(rec, base)] for n, rec in rows if n != BASE]
     table(L, ["path"] + [TITLES[m] for m in COLUMNS], body)
+    L += ["### UDP 64 B: frames onto guest B's link", "",
+          "The UDP column counts what iperf3 in guest B read. The routers' counters (the drops "
+          "below) show that they put nearly every frame guest A sent onto B's link; the stream "
+          "netdev to B loses nothing (a full receive ring only holds the stream back), so the "
+          "rest was lost inside guest B, most likely at its socket's receive buffer (B's own "
+          "counters are not read): under TCG, sharing two cores with the routers, it cannot take "
+          "in 64-byte frames as fast as A sends them. The frames the last hop put on B's link "
+          "per second (the median UDP run; on the direct link, what A sent) are therefore guest "
+          "A's sending rate under the CPU the routers leave it.", ""]
+    secs = cfg["seconds"]
+    drate = delivered_rate(base, secs) if base else None
+    body = []
+    for name, rec in rows:
+        d = delivered_rate(rec, secs)
+        s_ = median_sample(rec, "udp64")
+        got = s_["value"] if s_ else None
+        body.append([f"`{name}`", "—" if d is None else f"{d:.1f} kframes/s",
+                     pct(100.0 * d / drate) if d is not None and drate and name != BASE else "—",
+                     "—" if got is None else f"{got:.1f} kframes/s"])
+    table(L, ["path", "onto B's link", "÷ direct", "read by iperf3 in B"], body)
     L += ["### vmgate ÷ Linux (same run, medians)", ""]
     body = []
     for name, linux in VERSUS:
