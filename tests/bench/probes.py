@@ -155,6 +155,18 @@ def guest_link_stats(guest):
     return stats
 
 
+def guest_udp_stats(guest):
+    """A Linux guest's UDP counters from /proc/net/snmp ({"InDatagrams": n, "RcvbufErrors":
+    n, ...}) with its interfaces' (guest_link_stats): where a receiving guest lost
+    datagrams that reached its NIC."""
+    rc, out = guest.run("grep '^Udp:' /proc/net/snmp", timeout=15)
+    rows = [l.split()[1:] for l in out.splitlines() if l.startswith("Udp:")]
+    stats = guest_link_stats(guest)
+    if rc == 0 and len(rows) >= 2 and all(x.isdigit() for x in rows[1]):
+        stats["udp"] = {k: int(v) for k, v in zip(rows[0], rows[1])}
+    return stats
+
+
 def vmgate_counters(gw):
     """vmgate's console counters as {"nic1": {rx_packets, ...}, "lwip": {"ip.fw": n, ...},
     "pools": {"PBUF_POOL": {used, max, err}}}: what `ifconfig`, `stats` and `mem` print."""

@@ -64,7 +64,7 @@ METHOD = f"""\
   forwarding. The vCPU/main split is per QEMU, as in the throughput part.
 - **Counters.** Along the path, for the median run: vmgate's `switch seg` and `tunnel`
   counters and its NICs' (`ifconfig`, `stats`), a Linux VM's `/proc/net/dev`, the
-  namespace's taps. *Outer packets per frame* is the WAN NIC's packets sent over the
+  namespace's taps, and (where read) guest B's `/proc/net/dev` and `Udp:` counters. *Outer packets per frame* is the WAN NIC's packets sent over the
   frames the tunnel carried: 2 where every full frame is fragmented.
 """
 
@@ -190,6 +190,11 @@ def toward_b(sample):
     return (c.get("guest") or {}).get("eth0", {}).get("tx_packets")
 
 
+def peer_udp(sample):
+    """Guest B's UDP counters (/proc/net/snmp) over a run, or None where not read."""
+    return ((sample or {}).get("counters", {}).get("peer") or {}).get("udp")
+
+
 def delivered_rate(rec, seconds):
     """kframes/s onto guest B's link in the median UDP 64 B run."""
     n = toward_b(median_sample(rec, "udp64"))
@@ -262,15 +267,19 @@ def render_tunnels(results, measures):
     L += ["### Ratio to the direct dgram link (same run, medians)", ""]
     body = [[f"`{n}`"] + [pct(r) for r in ratios(rec, base)] for n, rec in rows if n != BASE]
     table(L, ["path"] + [TITLES[m] for m in COLUMNS], body)
+    any_peer_udp = any(peer_udp(median_sample(rec, "udp64")) for _, rec in rows)
     L += ["### UDP 64 B: frames onto guest B's link", "",
           "The UDP column counts what iperf3 in guest B read. The routers' counters (the drops "
           "below) show that they put nearly every frame guest A sent onto B's link; the stream "
           "netdev to B loses nothing (a full receive ring only holds the stream back), so the "
-          "rest was lost inside guest B, most likely at its socket's receive buffer (B's own "
-          "counters are not read): under TCG, sharing two cores with the routers, it cannot take "
-          "in 64-byte frames as fast as A sends them. The frames the last hop put on B's link "
-          "per second (the median UDP run; on the direct link, what A sent) are therefore guest "
-          "A's sending rate under the CPU the routers leave it.", ""]
+          "rest was lost inside guest B, at its socket's receive buffer: under TCG, sharing two "
+          "cores with the routers, it cannot take in 64-byte frames as fast as A sends them. "
+          + ("B's `RcvbufErrors` (/proc/net/snmp) count them. " if any_peer_udp else
+             "(B's own counters were not read in this run; the part reads them since: its "
+             "`RcvbufErrors` in /proc/net/snmp.) ")
+          + "The frames the last hop put on B's link per second (the median UDP run; on the "
+          "direct link, what A sent) are therefore guest A's sending rate under the CPU the "
+          "routers leave it.", ""]
     secs = cfg["seconds"]
     drate = delivered_rate(base, secs) if base else None
     body = []
@@ -278,10 +287,13 @@ def render_tunnels(results, measures):
         d = delivered_rate(rec, secs)
         s_ = median_sample(rec, "udp64")
         got = s_["value"] if s_ else None
+        pu = peer_udp(s_)
         body.append([f"`{name}`", "—" if d is None else f"{d:.1f} kframes/s",
                      pct(100.0 * d / drate) if d is not None and drate and name != BASE else "—",
-                     "—" if got is None else f"{got:.1f} kframes/s"])
-    table(L, ["path", "onto B's link", "÷ direct", "read by iperf3 in B"], body)
+                     "—" if got is None else f"{got:.1f} kframes/s"]
+                    + ([str(pu.get("RcvbufErrors", "—")) if pu else "—"] if any_peer_udp else []))
+    table(L, ["path", "onto B's link", "÷ direct", "read by iperf3 in B"]
+          + (["B's RcvbufErrors"] if any_peer_udp else []), body)
     L += ["### vmgate ÷ Linux (same run, medians)", ""]
     body = []
     for name, linux in VERSUS:

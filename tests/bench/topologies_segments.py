@@ -19,7 +19,7 @@ module is imported at the end of topologies.py); bench.py's "tunnels" table name
 """
 import os
 
-from probes import guest_link_stats, vmgate_counters, vmgate_segment_counters
+from probes import guest_link_stats, guest_udp_stats, vmgate_counters, vmgate_segment_counters
 from topologies import ELF, GUEST_MEMORY, Topology, path, quiet_bridge, reach
 from vmgate import Vmgate
 
@@ -63,6 +63,7 @@ def serve(topo, a, b, what):
     b.bg(f"iperf3 -s -p {SERVER_PORT}")
     b.wait_port(SERVER_PORT)
     topo.vms["peer"] = b
+    topo.watch["peer"] = lambda: guest_udp_stats(b)     # where B itself loses datagrams
     reach(topo, what)
     return topo
 
