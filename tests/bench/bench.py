@@ -5,13 +5,14 @@ Builds each network path of TABLES in the lab (topologies.py), runs every measur
 (measures.py) on it REPEAT times, interleaved, while watching CPU use and counters
 (probes.py), and writes docs/BENCHMARKS.md (report.py) and build/bench/results.json.
 One path at a time: only its VMs run while it is measured. The report's parts
-(throughput, pxe, nics, attach) that this run measured are rewritten; the others are kept.
+(throughput, pxe, nics, attach, tunnels) that this run measured are rewritten; the others are kept.
 
 Environment:
   BENCH_QUICK=1         a smoke run: 1 repetition of 3 s, no profile
   BENCH_ONLY=a,b        only these paths (names below, or a table name; the tables
-                        nics, per NIC model, and attach, vmgate's LAN by each rootless
-                        QEMU netdev, run only when named)
+                        nics, per NIC model, attach, vmgate's LAN by each rootless
+                        QEMU netdev, and tunnels, guest to guest across vmgates, run
+                        only when named)
   BENCH_REPEAT=N        repetitions of each measurement (default 3; quick 1)
   BENCH_SECONDS=S       seconds per measurement (default 6; quick 3)
   BENCH_WARMUP=W        TCP seconds left out at the start, iperf3 -O (default 1)
@@ -112,6 +113,14 @@ TABLES = [
           "vmgate's path of the bridge table with its LAN joined to the guest by each QEMU netdev "
           "that needs no root (tools/vmgate-run --attach), beside the direct link of the same run; "
           "only with BENCH_ONLY=attach.", part="attach", on_demand=True),
+    Table("tunnels", "Guest to guest across vmgates: tunnels and an internal network",
+          ["tun-direct", "tun-vmgate-udp", "tun-vmgate-vxlan", "tun-vmgate-vxlan-1550", "tun-linux-vxlan",
+           "intnet-vmgate", "intnet-linux"],
+          ["tcp_up", "tcp_down", "udp64"],
+          "Two guests on one Ethernet segment, iperf3 -s in guest B: joined directly by a dgram "
+          "netdev, by two vmgates and a UDP tunnel or VXLAN, by two Linux VMs and vxlan, by one "
+          "vmgate's internal network, by one Linux bridge VM; only with BENCH_ONLY=tunnels.",
+          part="tunnels", on_demand=True),
 ]
 
 

@@ -155,6 +155,18 @@ def guest_link_stats(guest):
     return stats
 
 
+def guest_udp_stats(guest):
+    """A Linux guest's UDP counters from /proc/net/snmp ({"InDatagrams": n, "RcvbufErrors":
+    n, ...}) with its interfaces' (guest_link_stats): where a receiving guest lost
+    datagrams that reached its NIC."""
+    rc, out = guest.run("grep '^Udp:' /proc/net/snmp", timeout=15)
+    rows = [l.split()[1:] for l in out.splitlines() if l.startswith("Udp:")]
+    stats = guest_link_stats(guest)
+    if rc == 0 and len(rows) >= 2 and all(x.isdigit() for x in rows[1]):
+        stats["udp"] = {k: int(v) for k, v in zip(rows[0], rows[1])}
+    return stats
+
+
 def vmgate_counters(gw):
     """vmgate's console counters as {"nic1": {rx_packets, ...}, "lwip": {"ip.fw": n, ...},
     "pools": {"PBUF_POOL": {used, max, err}}}: what `ifconfig`, `stats` and `mem` print."""
@@ -206,6 +218,40 @@ def vmgate_counters(gw):
         if m:
             c["pools"][m.group(1)] = {"used": int(m.group(2)), "max": int(m.group(3)),
                                       "avail": int(m.group(4)), "err": int(m.group(5))}
+    return c
+
+
+def vmgate_segment_counters(gw, switch, tunnel=None):
+    """An internal network's counters as {"switch": {"PORT rx_frames": n, "PORT tx_frames",
+    "PORT segmented", "PORT drop REASON"}, "tunnel": {"rx_datagrams", "tx_datagrams",
+    "flooded", "drop REASON"}}: what `switch NAME` and `tunnel NAME` print (the tunnels
+    part: where along a segment frames were lost, and how many datagrams a frame cost)."""
+    c = {"switch": {}}
+    port = None
+    for line in gw.cmd(f"switch {switch}").splitlines():
+        m = re.match(r"^\s+port (\S+) .*rx (\d+) frames \d+ bytes, tx (\d+) frames .*segmented (\d+)", line)
+        if m:
+            port = m.group(1)
+            c["switch"].update({f"{port} rx_frames": int(m.group(2)), f"{port} tx_frames": int(m.group(3)),
+                                f"{port} segmented": int(m.group(4))})
+            continue
+        m = re.match(r"^\s+drops:(.*)$", line)
+        if m and port:
+            for why, n in re.findall(r"(\S+) (\d+)", m.group(1)):
+                c["switch"][f"{port} drop {why}"] = int(n)
+    if tunnel:
+        t = c["tunnel"] = {}
+        out = gw.cmd(f"tunnel {tunnel}")
+        m = re.search(r"rx (\d+) datagrams \d+ bytes, tx (\d+) datagrams", out)
+        if m:
+            t.update(rx_datagrams=int(m.group(1)), tx_datagrams=int(m.group(2)))
+        m = re.search(r"\((\d+) frames flooded", out)
+        if m:
+            t["flooded"] = int(m.group(1))
+        m = re.search(r"drops:(.*)", out)
+        if m:
+            for why, n in re.findall(r"(\S+) (\d+)", m.group(1)):
+                t[f"drop {why}"] = int(n)
     return c
 
 

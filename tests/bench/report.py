@@ -505,12 +505,13 @@ def render_throughput(results, measures, paths_meta):
 # tables (bench.py's Table.part) and kept as it was by runs that did not: so a run
 # with BENCH_ONLY=pxe rewrites the PXE part and leaves the throughput tables alone.
 # Each part sits between two markers and names its own command, date and tree.
-PARTS = ("throughput", "pxe", "nics", "attach")
+PARTS = ("throughput", "pxe", "nics", "attach", "tunnels")
 TITLE = "# vmgate benchmarks"
 INTRO = ("Written by `make bench` (tests/bench/, see its README.md); do not edit by hand, run it again. "
          "Each part names the run that wrote it: a run with BENCH_ONLY rewrites only the parts whose "
          "paths it measured (throughput: the paths to the namespace; pxe: PXE boot and TFTP; "
-         "nics: per NIC model; attach: vmgate's LAN by each rootless QEMU netdev).")
+         "nics: per NIC model; attach: vmgate's LAN by each rootless QEMU netdev; tunnels: guest to "
+         "guest across vmgates, by tunnel and internal network).")
 
 
 def _begin(part):
@@ -563,10 +564,12 @@ def render(results, measures, paths_meta, existing=None):
     from report_attach import render_attach
     from report_nics import render_nics
     from report_pxe import render_pxe
+    from report_tunnels import render_tunnels
     renderers = {"throughput": lambda r: render_throughput(r, measures, paths_meta),
                  "pxe": lambda r: render_pxe(r, measures),
                  "nics": lambda r: render_nics(r, measures),
-                 "attach": lambda r: render_attach(r, measures)}
+                 "attach": lambda r: render_attach(r, measures),
+                 "tunnels": lambda r: render_tunnels(r, measures)}
     old = split_parts(existing) if existing else {}
     now = measured_parts(results)
     L = [TITLE, "", INTRO, ""]

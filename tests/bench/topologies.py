@@ -530,3 +530,8 @@ def build_pxe_slirp(lab, cfg):
                mac=pxeboot.MAC[kind])
     rig = pxeboot.PxeRig(lab, ns, attach, f"{LAN_NET}.2", ("tftp",))
     return pxe_topology(ns, rig, f"{LAN_NET}.2", "a host folder (slirp reads it per block)")
+
+
+# --- the tunnels part (issue 17): guest to guest across vmgates, tunnels and a switch -------
+
+import topologies_segments  # noqa: E402,F401  (its paths register themselves with @path)

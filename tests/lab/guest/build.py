@@ -5,8 +5,9 @@ Outputs (in build/lab/ unless --out says otherwise):
   vmlinuz          a copy of Debian's kernel that ./setup unpacked in build/third_party/linux
   guest.cpio.gz    a busybox-static initramfs: /init (tests/lab/guest/init), the kernel
                    modules of modules.txt with every dependency, and the tools the lab
-                   drives (socat, iperf3, nft, dnsmasq, tcpdump) with their shared
-                   libraries and the dynamic loader, found with ldd
+                   drives (socat, iperf3, nft, dnsmasq, tcpdump; iproute2's ip as
+                   /usr/libexec/iproute2/ip) with their shared libraries and the
+                   dynamic loader, found with ldd
   guest.manifest   what went into the initramfs, one path a line
   vmlinux          the same kernel, uncompressed: the ELF inside the bzImage, which QEMU
                    boots through its PVH entry note (Debian builds CONFIG_PVH)
@@ -41,6 +42,10 @@ TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 # Tools the lab runs inside the guest besides busybox's applets.  busybox has no UDP in
 # its nc (socat), no iperf3, no nft and no DNS/DHCP server that a router VM needs.
 BINARIES = ["socat", "iperf3", "nft", "dnsmasq", "tcpdump"]
+# iproute2's ip, beside busybox's: busybox's cannot make vxlan or bridge devices (the
+# bench's Linux vxlan pair needs both). Off PATH, so /init and every test keep busybox's
+# ip and its behaviour; who needs this one names it.
+IPROUTE2_IP = "/usr/libexec/iproute2/ip"
 BUSYBOX = "/bin/busybox"          # from busybox-static: the guest has no libc of its own
 HOST_ETC = ["/etc/protocols", "/etc/services"]   # nft and socat resolve names with them
 
@@ -364,6 +369,10 @@ def assemble(kver, moddir, tools_out):
         img.file(binary, src=binary, mode=0o755)
         for lib in shared_libraries(binary):
             img.file(lib, src=lib, mode=0o755)
+    ip = find_binary("ip")
+    img.file(IPROUTE2_IP, src=ip, mode=0o755)
+    for lib in shared_libraries(ip):
+        img.file(lib, src=lib, mode=0o755)
     for name, binary in build_tools(tools_out).items():
         img.file(f"/usr/bin/{name}", src=binary, mode=0o755)
 
