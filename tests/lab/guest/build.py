@@ -5,7 +5,7 @@ Outputs (in build/lab/ unless --out says otherwise):
   vmlinuz          a copy of Debian's kernel that ./setup unpacked in build/third_party/linux
   guest.cpio.gz    a busybox-static initramfs: /init (tests/lab/guest/init), the kernel
                    modules of modules.txt with every dependency, and the tools the lab
-                   drives (socat, iperf3, nft, dnsmasq, tcpdump) with their shared
+                   drives (socat, iperf3, nft, dnsmasq, tcpdump, ethtool) with their shared
                    libraries and the dynamic loader, found with ldd
   guest.manifest   what went into the initramfs, one path a line
   vmlinux          the same kernel, uncompressed: the ELF inside the bzImage, which QEMU
@@ -39,8 +39,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 # Tools the lab runs inside the guest besides busybox's applets.  busybox has no UDP in
-# its nc (socat), no iperf3, no nft and no DNS/DHCP server that a router VM needs.
-BINARIES = ["socat", "iperf3", "nft", "dnsmasq", "tcpdump"]
+# its nc (socat), no iperf3, no nft, no DNS/DHCP server that a router VM needs, and no
+# way to size a NIC's rings (ethtool -G: pcnet32 defaults to 32 receive descriptors).
+BINARIES = ["socat", "iperf3", "nft", "dnsmasq", "tcpdump", "ethtool"]
 BUSYBOX = "/bin/busybox"          # from busybox-static: the guest has no libc of its own
 HOST_ETC = ["/etc/protocols", "/etc/services"]   # nft and socat resolve names with them
 
