@@ -21,6 +21,8 @@ Environment:
   BENCH_PROFILE=0|1     sample vmgate's instruction pointer in an extra pass (default 1; quick 0)
   BENCH_OUT=FILE        the report (default docs/BENCHMARKS.md)
   BENCH_VMGATE_ELF=F    measure this vmgate kernel instead of build/vmgate.elf
+  BENCH_RINGS=0         the nics part's Linux VMs keep their drivers' ring sizes (else
+                        ethtool -G raises pcnet32's: topologies.NIC_RINGS)
   BENCH_QUIET=S         before each path, wait up to S seconds for the host to be nearly
                         idle (other people's fuzzers and QEMUs; default 0: no wait)
   VMGATE_LAB_PREFIX     namespace prefix (make bench sets vmgb unless given)

@@ -12,6 +12,7 @@ for a time (a PXE boot) 200 % reads "twice as long".
 import json
 
 import lab as labmod
+import probes
 
 MEASURES = {}
 
@@ -49,7 +50,11 @@ def iperf3(topo, args, timeout):
     cmd = (f"iperf3 -c {topo.server_addr} -p {topo.server_port} -J -i 0 {args} > /tmp/iperf3.json; "
            "echo iperf3-exit=$?")
     for attempt in (1, 2):
-        rc, out = topo.client.run(cmd, timeout=timeout)
+        try:
+            rc, out = topo.client.run(cmd, timeout=timeout)
+        except labmod.LabError:
+            stall_evidence(topo, args)
+            raise
         _, text = topo.client.run("cat /tmp/iperf3.json", timeout=30)
         try:
             result = json.loads(text[text.index("{"):])
@@ -60,6 +65,24 @@ def iperf3(topo, args, timeout):
         if attempt == 2:
             raise labmod.LabError(f"iperf3 {args}: {result['error']}")
         topo.client.run("sleep 1", timeout=10)
+
+
+def stall_evidence(topo, args):
+    """When iperf3 outlives its timeout: the TCP sockets at both ends, into the lab's
+    log (bench.log), to tell a stalled control exchange from a data stream in back-off.
+    The namespace's side from ss -tino (state, queues, cwnd, rto, backoff, the
+    retransmission timer); the guest's from /proc/net/tcp (busybox has no ss) and its
+    NIC counters, after the Ctrl-C that ended iperf3 -c there (its sockets linger)."""
+    log = topo.client.lab.log
+    if topo.ns is not None:
+        ss = topo.ns.run(["ss", "-tino"], check=False).stdout
+        log(f"stall evidence, iperf3 {args}: the namespace's TCP sockets:\n{ss}")
+    try:
+        _, tcp = topo.client.run("cat /proc/net/tcp; grep ^Tcp: /proc/net/snmp; "
+                                 + probes.GUEST_STATS_CMD, timeout=20)
+        log(f"stall evidence, iperf3 {args}: the guest's TCP sockets and counters:\n{tcp}")
+    except labmod.LabError as e:
+        log(f"stall evidence: the guest did not answer: {e}")
 
 
 def tcp(topo, cfg, reverse):

@@ -39,7 +39,8 @@ METHOD = """\
   machine, plus kernel softirq work that Linux charged to whatever process it interrupted.
   *Steal* is CPU time the lab machine's own hypervisor (it is a VM) gave to others.
 - **Counters.** Before and after each run: the namespace's links (`ip -s link`), the guest's
-  and a Linux router's `/proc/net/dev`, vmgate's `ifconfig`, `stats` and `mem`. The deltas of
+  and a Linux router's NIC statistics (sysfs, with `rx_missed_errors`, the frames the NIC
+  missed for want of a receive descriptor, apart from the drops), vmgate's `ifconfig`, `stats` and `mem`. The deltas of
   the median run are in the per-path details below; a tap's *tx dropped* counts frames the
   kernel could not hand to the QEMU on the other side (its RX ring was full).
 - **Profile.** With BENCH_PROFILE=1 each measurement runs once more on the vmgate paths
@@ -196,7 +197,7 @@ def counter_lines(counters):
                 continue
             fields = [f"{k.replace('_packets', '').replace('_', ' ')} {v}" for k, v in c.items()
                       if v and isinstance(v, int) and
-                      (k.endswith(("packets", "dropped", "errors")) or k.startswith(OFFLOAD_KEYS))]
+                      (k.endswith(("packets", "dropped", "errors", "missed")) or k.startswith(OFFLOAD_KEYS))]
             if fields:
                 items.append(f"{name}: " + ", ".join(fields))
         if items:

@@ -3,8 +3,10 @@ with the same QEMU NIC model on every NIC of the path, model by model, from one 
 results (bench.py; report.py puts the part in place). The issue's goals are checked
 from the same figures: vmgate ahead of the Linux router on every model, 64-byte UDP
 without loss on virtio, and the device notifications per forwarded frame."""
+import textwrap
+
 from report import goal_lines, run_header, cell, median, median_sample, table, values
-from topologies import NIC_MODELS
+from topologies import NIC_MODELS, NIC_RINGS
 
 COLUMNS = ["tcp_up", "tcp_down", "udp64"]
 
@@ -23,6 +25,13 @@ METHOD = """\
   and `rx-kicks`, the writes that wake QEMU; e1000 and PCnet: the tail or demand
   writes their drivers count, where they count them) divided by the frames the
   fast path forwarded. With EVENT_IDX a virtio NIC is notified only when QEMU asked.
+- **Rings.** {rings}
+- **Missed frames.** Over the median run of a measurement: frames a NIC dropped for
+  want of a free receive descriptor. The Linux VMs' `rx_missed_errors` (sysfs; for
+  pcnet32 the chip's 16-bit CSR112 as read, so its differences are taken modulo
+  2^16), with the guest's share of all that reached its NIC; vmgate's driver counters
+  (`missed` on its PCnets, `device counters` in `ifconfig`). Counted from the start of
+  the measurement to its end, warm-up included.
 """
 
 
@@ -46,6 +55,27 @@ def notifications(rec):
     if not fwd or not seen:
         return None
     return kicks / fwd, fwd, kicks
+
+
+def missed(rec, key):
+    """Frames the NICs dropped for want of a receive descriptor over the median run of
+    `key`: the guest's (with its share of what reached its NIC) and the router's per
+    NIC (vmgate's driver counters, the Linux router's rx_missed_errors), or None."""
+    s = median_sample(rec, key)
+    if not s:
+        return None
+    c = s.get("counters", {})
+    parts = []
+    g = c.get("guest", {}).get("eth0", {})
+    if "rx_missed" in g:
+        n, total = g["rx_missed"], g["rx_missed"] + g.get("rx_packets", 0)
+        parts.append(f"guest {n}" + (f" ({100.0 * n / total:.1f} %)" if n and total else ""))
+    for role, field in (("vmgate", "dev missed"), ("router", "rx_missed")):
+        nics = {nic: v[field] for nic, v in sorted(c.get(role, {}).items())
+                if isinstance(v, dict) and field in v}
+        if nics:
+            parts.append(f"{role} " + ", ".join(f"{nic} {n}" for nic, n in nics.items()))
+    return "; ".join(parts) or None
 
 
 def loss(rec):
@@ -81,6 +111,18 @@ def goals(paths):
     return out
 
 
+def rings_text():
+    """What NIC_RINGS sets, for the method."""
+    if not NIC_RINGS:
+        return "Every driver's default ring sizes."
+    set_ = ", ".join(f"`{k}` {n} receive and {n} transmit descriptors" for k, n in NIC_RINGS.items())
+    return (f"`ethtool -G` in the Linux VMs (the guest's NIC and the Linux router's two, the "
+            f"same on both paths) on {set_} (pcnet32's default: 32 and 16; QEMU's PCnet drops "
+            f"what finds no free receive descriptor, and a guest draining 32 slower than the "
+            f"router forwards missed a fifth of a TCP download); each path's facts give the "
+            f"sizes read back, and vmgate's own. The other models keep their drivers' defaults.")
+
+
 def render_nics(results, measures):
     cfg = results["config"]
     paths = results["paths"]
@@ -92,7 +134,8 @@ def render_nics(results, measures):
     L.append("")
     L.append("Median (lowest–highest); *÷ Linux*: vmgate's median over the Linux router's on the same model.")
     L.append("")
-    header = ["NIC model", "router"] + [measures[m].title for m in COLUMNS] + ["UDP loss", "notifications / frame"]
+    header = (["NIC model", "router"] + [measures[m].title for m in COLUMNS]
+              + ["UDP loss", "notifications / frame", "missed frames, TCP ns→guest", "missed frames, UDP 64 B"])
     body = []
     for key, model, what in NIC_MODELS:
         v, lx = paths.get(f"nic-vmgate-{key}"), paths.get(f"nic-linux-{key}")
@@ -100,19 +143,20 @@ def render_nics(results, measures):
             if rec is None:
                 continue
             if "error" in rec and not any(values(rec, m) for m in COLUMNS):
-                body.append([f"`{model}`", name, f"failed: {rec['error']}"] + ["—"] * (len(COLUMNS) + 1))
+                body.append([f"`{model}`", name, f"failed: {rec['error']}"] + ["—"] * (len(COLUMNS) + 3))
                 continue
             n = notifications(rec) if name == "vmgate" else None
             lo = loss(rec)
             body.append([f"`{model}`", name] + [cell(rec, measures[m]) for m in COLUMNS]
                         + ["—" if lo is None else f"{lo:.2f} %",
-                           "—" if n is None else f"{n[0]:.3f} ({n[2]} for {n[1]} frames)"])
+                           "—" if n is None else f"{n[0]:.3f} ({n[2]} for {n[1]} frames)"]
+                        + [missed(rec, m) or "—" for m in ("tcp_down", "udp64")])
         if v and lx:
             ratios = []
             for m in COLUMNS:
                 a, b = median(v, m), median(lx, m)
                 ratios.append("—" if a is None or not b else f"{a / b:.2f}×")
-            body.append([f"`{model}`", "vmgate ÷ Linux"] + ratios + ["", ""])
+            body.append([f"`{model}`", "vmgate ÷ Linux"] + ratios + ["", "", "", ""])
     table(L, header, body)
     L.append("### Conditions per path")
     L.append("")
@@ -130,6 +174,6 @@ def render_nics(results, measures):
     table(L, ["path", "setup", "load (1 min) start → end", "facts"], rows)
     L.append("### Method")
     L.append("")
-    L.append(METHOD)
+    L.append(METHOD.format(rings=textwrap.fill(rings_text(), 86, subsequent_indent="  ")))
     L.append("Raw results of this run: build/bench/results-nics.json; lab logs under build/bench/logs/.")
     return "\n".join(L)

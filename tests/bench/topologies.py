@@ -361,14 +361,61 @@ NIC_MODELS = [
 ]
 
 
+# Descriptors per ring (receive and transmit) that the Linux VMs' NICs get by ethtool -G
+# on these models, the same on the guest and on the Linux router, so both routers face
+# the same receiver. pcnet32 defaults to 32 receive and 16 transmit descriptors; QEMU's
+# PCnet drops every frame that finds no receive descriptor free, and a guest that
+# drains 32 slower than a router forwards misses a fifth of a TCP download (drivers/
+# pcnet.c). 512 is pcnet32's maximum and the size vmgate's own PCnet driver uses. The
+# other models keep their drivers' defaults (e1000 256; virtio-net's ring is QEMU's).
+# BENCH_RINGS=0 keeps the defaults (to see what the rings change).
+NIC_RINGS = {} if os.environ.get("BENCH_RINGS") == "0" else {"pcnet": 512}
+
+
+def ring_sizes(vm, ifname):
+    """(rx, tx) descriptors the NIC has now, from ethtool -g, or None."""
+    rc, out = vm.run(f"ethtool -g {ifname}", timeout=15)
+    now = out.split("Current hardware settings:")[-1]
+    rx, tx = re.search(r"^RX:\s+(\d+)", now, re.M), re.search(r"^TX:\s+(\d+)", now, re.M)
+    return (int(rx.group(1)), int(tx.group(1))) if rc == 0 and rx and tx else None
+
+
+def size_rings(topo, vms, n):
+    """ethtool -G on each (role, VM, interfaces); the sizes read back go into the
+    facts. pcnet32 restarts its chip for it (addresses and routes stay), so the
+    path's reachability is checked again."""
+    got = []
+    for role, vm, ifnames in vms:
+        for ifname in ifnames:
+            vm.sh(f"ethtool -G {ifname} rx {n} tx {n}")
+            sizes = ring_sizes(vm, ifname)
+            if sizes != (n, n):
+                raise labmod.LabError(f"{role} {ifname}: ethtool -G rx {n} tx {n} left {sizes}")
+            got.append(f"{role} {ifname} rx {sizes[0]} tx {sizes[1]}")
+    topo.facts["Linux rings (ethtool -G)"] = ", ".join(got)
+    reach(topo, "after ethtool -G")
+
+
+def vmgate_rings(gw):
+    """vmgate's descriptors per NIC as its driver's boot line says (PCnet: "... N+M
+    descriptors", receive+transmit), or None for drivers that print none."""
+    found = re.findall(r"^(nic\d+): chip ID .* (\d+)\+(\d+) descriptors", gw.vm.console.text, re.M)
+    return ", ".join(f"{nic} rx {rx} tx {tx}" for nic, rx, tx in found) or None
+
+
 def _nic_paths(key, model, what):
     topo_text = (f"as the bridge table's, with every NIC a QEMU `{model}`: vmgate's WAN and LAN, "
                  f"the Linux router's two NICs, and the guest's")
+    rings = NIC_RINGS.get(key)
 
     @path(f"nic-vmgate-{key}", f"vmgate, {model}", f"vmgate: {topo_text}", default=False, needs=(ELF,))
     def build_v(lab, cfg):
         topo = build_vmgate_path(lab, cfg, "bridge", model=model)
         topo.facts["NIC model"] = f"{model}: {what}"
+        if vmgate_rings(topo.gw):
+            topo.facts["vmgate rings"] = vmgate_rings(topo.gw)
+        if rings:
+            size_rings(topo, [("guest", topo.client, ["eth0"])], rings)
         topo.model = key
         return topo
 
@@ -376,6 +423,9 @@ def _nic_paths(key, model, what):
     def build_l(lab, cfg):
         topo = build_router_path(lab, cfg, "bridge", model=model)
         topo.facts["NIC model"] = f"{model}: {what}"
+        if rings:
+            size_rings(topo, [("router", topo.vms["router"], ["eth0", "eth1"]),
+                              ("guest", topo.client, ["eth0"])], rings)
         topo.model = key
         return topo
 

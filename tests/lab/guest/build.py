@@ -5,8 +5,8 @@ Outputs (in build/lab/ unless --out says otherwise):
   vmlinuz          a copy of Debian's kernel that ./setup unpacked in build/third_party/linux
   guest.cpio.gz    a busybox-static initramfs: /init (tests/lab/guest/init), the kernel
                    modules of modules.txt with every dependency, and the tools the lab
-                   drives (socat, iperf3, nft, dnsmasq, tcpdump; iproute2's ip as
-                   /usr/libexec/iproute2/ip) with their shared libraries and the
+                   drives (socat, iperf3, nft, dnsmasq, tcpdump, ethtool; iproute2's ip
+                   as /usr/libexec/iproute2/ip) with their shared libraries and the
                    dynamic loader, found with ldd
   guest.manifest   what went into the initramfs, one path a line
   vmlinux          the same kernel, uncompressed: the ELF inside the bzImage, which QEMU
@@ -40,8 +40,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 # Tools the lab runs inside the guest besides busybox's applets.  busybox has no UDP in
-# its nc (socat), no iperf3, no nft and no DNS/DHCP server that a router VM needs.
-BINARIES = ["socat", "iperf3", "nft", "dnsmasq", "tcpdump"]
+# its nc (socat), no iperf3, no nft, no DNS/DHCP server that a router VM needs, and no
+# way to size a NIC's rings (ethtool -G: pcnet32 defaults to 32 receive descriptors).
+BINARIES = ["socat", "iperf3", "nft", "dnsmasq", "tcpdump", "ethtool"]
 # iproute2's ip, beside busybox's: busybox's cannot make vxlan or bridge devices (the
 # bench's Linux vxlan pair needs both). Off PATH, so /init and every test keep busybox's
 # ip and its behaviour; who needs this one names it.
