@@ -79,8 +79,13 @@ class Table:
     belong to a part of docs/BENCHMARKS.md (report.PARTS): a run rewrites the parts
     whose paths it measured and keeps the others as they are."""
 
-    def __init__(self, key, title, paths, columns, text="", part="throughput", on_demand=False):
+    def __init__(self, key, title, paths, columns, text="", part="throughput", on_demand=False,
+                 run_order=None):
         self.key = key
+        # The order its paths are measured in, when not the rows' (paths compared in
+        # pairs alternate which goes first, so a drift of the host over the run does
+        # not always favour the same side).
+        self.run_order = run_order or paths
         self.on_demand = on_demand      # its paths run only when BENCH_ONLY names the table
         self.title = title
         self.paths = paths
@@ -108,7 +113,9 @@ TABLES = [
           [f"nic-{r}-{k}" for k, _, _ in topologies.NIC_MODELS for r in ("vmgate", "linux")],
           ["tcp_up", "tcp_down", "udp64"],
           "vmgate and the Linux router VM on the bridge topology with one QEMU NIC model on "
-          "every NIC; only with BENCH_ONLY=nics.", part="nics", on_demand=True),
+          "every NIC; only with BENCH_ONLY=nics.", part="nics", on_demand=True,
+          run_order=[f"nic-{r}-{k}" for i, (k, _, _) in enumerate(topologies.NIC_MODELS)
+                     for r in (("vmgate", "linux") if i % 2 == 0 else ("linux", "vmgate"))]),
     Table("attach", "Rootless attach: vmgate's LAN by each QEMU netdev",
           ["attach-direct"] + [f"attach-{k}" for k, _ in topologies.ATTACH_KINDS],
           ["tcp_up", "tcp_down", "udp64"],
@@ -314,7 +321,7 @@ def main():
     if os.path.exists(pxeboot.KERNEL):
         results["pxe_kernel_bytes"] = os.path.getsize(pxeboot.KERNEL)
     t0 = time.monotonic()
-    order = [name for t in TABLES for name in t.paths if cfg.selected(name)]
+    order = [name for t in TABLES for name in t.run_order if cfg.selected(name)]
     print(f"bench: {cfg.command}: paths {', '.join(order)}; {cfg.repeat} x {cfg.seconds} s each", flush=True)
     status = 0
     try:

@@ -19,7 +19,13 @@ METHOD = """\
   row compares the routers on one emulated NIC, and the rows show what each model
   costs under TCG.
 - **Measurements.** As in the throughput part: iperf3 from the guest, one TCP stream
-  each way and 64-byte UDP frames at iperf3's top rate, the median of the runs.
+  each way and 64-byte UDP frames at iperf3's top rate, the median of the runs. A
+  model's two paths run one after the other, which first alternating from model to
+  model (vmgate first on the 1st, 3rd and 5th of the table, the Linux router first on
+  the others), so that a host whose speed drifts over the run favours neither side.
+  64-byte UDP is limited by the guest's sending, not by either router (both forward
+  what arrives: the loss column), so its ratio moves with the host more than the TCP
+  columns do.
 - **Notifications per forwarded frame.** From vmgate's console before and after the
   64-byte UDP runs: the device notifications its drivers counted (virtio: `tx-kicks`
   and `rx-kicks`, the writes that wake QEMU; e1000 and PCnet: the tail or demand
