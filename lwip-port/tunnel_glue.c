@@ -2,9 +2,11 @@
 #include "tunnel_glue.h"
 #include "../net/udptun.h"
 #include "../net/vxlan.h"
+#include "../net/tcp_mss.h"
 #include "../kernel/console.h"
 #include "../kernel/shell.h"
 
+#include "lwip/ip4.h"
 #include "lwip/pbuf.h"
 #include "lwip/sys.h"
 #include "lwip/udp.h"
@@ -22,9 +24,27 @@ struct tunnel {
     struct udp_pcb *pcb;
     struct switch_glue *g;
     int port;
+    bool clamp;                         /* TCP SYNs' MSS lowered to fit the underlay */
+    uint64_t mss_clamped;
 };
 
 static struct tunnel tunnels[CFG_MAX_TUNNELS];
+
+/* Lowers the MSS of a TCP SYN crossing the tunnel to or from `peer` so that the
+ * segments the ends then send cross the underlay unfragmented (net/tcp_mss.h): the
+ * limit from the MTU of the interface the peer is reached by. */
+static void clamp_mss(struct tunnel *tn, uint8_t *frame, size_t len, uint32_t peer)
+{
+    if (!tn->clamp)
+        return;
+    ip4_addr_t a;
+    ip4_addr_set_u32(&a, lwip_htonl(peer));
+    struct netif *nif = ip4_route(&a);
+    uint16_t mtu = nif && nif->mtu ? nif->mtu : 1500;
+    unsigned overhead = tn->vxlan ? 20 + 8 + VXLAN_HLEN : UDPTUN_OVERHEAD;
+    if (tcp_mss_clamp(frame, len, tcp_mss_limit(mtu, overhead, 0)))
+        tn->mss_clamped++;
+}
 static unsigned n_tunnels;
 
 /* One datagram at a time is switched, with headroom for a VLAN tag; a datagram that
@@ -50,6 +70,7 @@ static void vxlan_recv(struct tunnel *tn, uint32_t src, struct pbuf *p)
     int off = vxlan_decap(&tn->vx, src, d, p->tot_len, sys_now());
     if (off >= 0) {
         struct switch_frame f;
+        clamp_mss(tn, d + off, p->tot_len - (size_t)off, src);
         udptun_rx_frame(d + off, p->tot_len - (size_t)off, (uint16_t)(RX_HEADROOM + off), &f);
         switch_glue_input(tn->g, (unsigned)tn->port, &f);
     }
@@ -76,6 +97,7 @@ static int vxlan_tx(struct tunnel *tn, struct switch_frame *f)
             pbuf_free(p);
             return sent ? SWITCH_SENT : el;
         }
+        clamp_mss(tn, (uint8_t *)p->payload + VXLAN_HLEN, (size_t)el - VXLAN_HLEN, to[i]);
         ip_addr_t dst;
         ip_addr_set_ip4_u32(&dst, lwip_htonl(to[i]));
         err_t e = udp_sendto(tn->pcb, p, &dst, tn->vx.dport);
@@ -103,6 +125,7 @@ static void tunnel_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
         } else {
             rx_busy = true;
             pbuf_copy_partial(p, rx_buf + RX_HEADROOM, p->tot_len, 0);
+            clamp_mss(tn, rx_buf + RX_HEADROOM, p->tot_len, src);
             struct switch_frame f;
             udptun_rx_frame(rx_buf + RX_HEADROOM, p->tot_len, RX_HEADROOM, &f);
             switch_glue_input(tn->g, (unsigned)tn->port, &f);
@@ -129,6 +152,7 @@ static int tunnel_tx(struct switch_port *sp, struct switch_frame *f, bool may_ta
         pbuf_free(p);
         return rc;
     }
+    clamp_mss(tn, p->payload, len, tn->t.peer_ip);
     ip_addr_t dst;
     ip_addr_set_ip4_u32(&dst, lwip_htonl(tn->t.peer_ip));
     err_t e = udp_sendto(tn->pcb, p, &dst, tn->t.peer_port);
@@ -160,6 +184,7 @@ int tunnel_glue_attach(const struct cfg_tunnel *t, struct switch_glue *g)
     } else
         udptun_init(&tn->t, t->sport, t->dest, t->dport);
     tn->g = g;
+    tn->clamp = !t->mss_off;
     tn->pcb = udp_new();
     if (!tn->pcb) {
         kprintf("tunnel %s: no memory for its socket\n", t->name);
@@ -201,6 +226,14 @@ int tunnel_glue_attach(const struct cfg_tunnel *t, struct switch_glue *g)
     return 0;
 }
 
+static void show_mss(const struct tunnel *tn)
+{
+    if (tn->clamp)
+        kprintf("  mss clamp: %llu SYNs lowered\n", (unsigned long long)tn->mss_clamped);
+    else
+        kprintf("  mss clamp: off\n");
+}
+
 static void show_vxlan(const struct tunnel *tn)
 {
     const struct vxlan *v = &tn->vx;
@@ -232,6 +265,7 @@ static void show_vxlan(const struct tunnel *tn)
     kprintf("\n");
     if (s->drops[VXLAN_DROP_REMOTE])
         kprintf("  last wrong remote %s\n", cfg_ip4_str(s->last_bad_ip, a));
+    show_mss(tn);
 }
 
 static void cmd_tunnel(int argc, char **argv)
@@ -259,6 +293,7 @@ static void cmd_tunnel(int argc, char **argv)
         kprintf("\n");
         if (s->drops[UDPTUN_DROP_PEER])
             kprintf("  last wrong peer %s:%u\n", cfg_ip4_str(s->last_bad_ip, b), s->last_bad_port);
+        show_mss(tn);
     }
 }
 SHELL_COMMAND("tunnel", "UDP and VXLAN tunnels: peers, remotes, learned VTEPs, counters, drops by reason; 'tunnel NAME'", cmd_tunnel);

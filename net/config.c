@@ -905,7 +905,7 @@ static bool parse_tunnel(struct vmgate_config *c, struct cfg_stmt *s)
 {
     struct cfg_tunnel t, *slot;
     unsigned seen = 0;
-    enum { K_SPORT = 1, K_DEST = 2, K_DPORT = 4, K_VNI = 8, K_REMOTE = 16 };
+    enum { K_SPORT = 1, K_DEST = 2, K_DPORT = 4, K_VNI = 8, K_REMOTE = 16, K_MSS = 32 };
 
     if (s->n < 3)
         return cfg_fail(s, "tunnel needs NAME udp|vxlan [KEY=VALUE ...]");
@@ -927,8 +927,8 @@ static bool parse_tunnel(struct vmgate_config *c, struct cfg_stmt *s)
         return cfg_fail(s, "unknown tunnel type '%.*s' (udp, vxlan)", CFG_QUOTE_MAX, s->w[2]);
     }
     bool vx = t.kind == CFG_TUNNEL_VXLAN;
-    const char *keys = vx ? "vni=N, remote=ADDR[,ADDR...], dport=PORT, sport=PORT"
-                          : "sport=PORT, dest=ADDR, dport=PORT";
+    const char *keys = vx ? "vni=N, remote=ADDR[,ADDR...], dport=PORT, sport=PORT, mss=clamp|off"
+                          : "sport=PORT, dest=ADDR, dport=PORT, mss=clamp|off";
     for (unsigned i = 3; i < s->n; i++) {
         const char *w = s->w[i], *eq = strchr(w, '=');
         size_t klen = eq ? (size_t)(eq - w) : strlen(w);
@@ -936,7 +936,8 @@ static bool parse_tunnel(struct vmgate_config *c, struct cfg_stmt *s)
                      : klen == 5 && strncmp(w, "dport", 5) == 0 ? K_DPORT
                      : !vx && klen == 4 && strncmp(w, "dest", 4) == 0 ? K_DEST
                      : vx && klen == 3 && strncmp(w, "vni", 3) == 0 ? K_VNI
-                     : vx && klen == 6 && strncmp(w, "remote", 6) == 0 ? K_REMOTE : 0;
+                     : vx && klen == 6 && strncmp(w, "remote", 6) == 0 ? K_REMOTE
+                     : klen == 3 && strncmp(w, "mss", 3) == 0 ? K_MSS : 0;
         if (!bit || !eq)
             return cfg_fail(s, "unexpected '%.*s' (%s)", CFG_QUOTE_MAX, w, keys);
         if (seen & bit)
@@ -954,6 +955,11 @@ static bool parse_tunnel(struct vmgate_config *c, struct cfg_stmt *s)
             return cfg_fail(s, "vni must be 1..16777215 ('%.*s')", CFG_QUOTE_MAX, eq + 1);
         if (bit == K_REMOTE && !parse_remotes(s, eq + 1, &t))
             return false;
+        if (bit == K_MSS) {
+            if (strcmp(eq + 1, "off") != 0 && strcmp(eq + 1, "clamp") != 0)
+                return cfg_fail(s, "mss must be clamp or off ('%.*s')", CFG_QUOTE_MAX, eq + 1);
+            t.mss_off = eq[1] == 'o';
+        }
     }
     if (vx && !(seen & K_VNI))
         return cfg_fail(s, "tunnel %.*s vxlan needs vni=N", CFG_NAME_MAX - 1, t.name);

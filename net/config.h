@@ -119,6 +119,7 @@ struct cfg_tunnel {
     enum cfg_nic_role role;         /* CFG_NIC_UNSET (attached nowhere), INTNET or NATNET */
     char net_name[CFG_NAME_MAX];
     struct cfg_vlan vlan;           /* `NAME vlan ...`, as a NIC port's */
+    bool mss_off;                   /* mss=off: TCP SYNs cross unchanged (net/tcp_mss.h) */
 };
 
 struct cfg_nic {

@@ -130,15 +130,15 @@ void cfg_format_tunnel(const struct cfg_tunnel *t, char *buf)
 {
     char a[16];
     if (t->kind != CFG_TUNNEL_VXLAN) {
-        snprintf(buf, CFG_STMT_MAX, "tunnel %.*s udp sport=%u dest=%s dport=%u", CFG_NAME_MAX - 1,
-                 t->name, t->sport, cfg_ip4_str(t->dest, a), t->dport);
+        snprintf(buf, CFG_STMT_MAX, "tunnel %.*s udp sport=%u dest=%s dport=%u%s", CFG_NAME_MAX - 1,
+                 t->name, t->sport, cfg_ip4_str(t->dest, a), t->dport, t->mss_off ? " mss=off" : "");
         return;
     }
     struct out o = { buf, CFG_STMT_MAX, 0 };
     out_printf(&o, "tunnel %.*s vxlan vni=%u remote=", CFG_NAME_MAX - 1, t->name, (unsigned)t->vni);
     for (unsigned i = 0; i < t->n_remotes && i < CFG_VXLAN_REMOTES; i++)
         out_printf(&o, "%s%s", i ? "," : "", cfg_ip4_str(t->remote[i], a));
-    out_printf(&o, " dport=%u sport=%u", t->dport, t->sport);
+    out_printf(&o, " dport=%u sport=%u%s", t->dport, t->sport, t->mss_off ? " mss=off" : "");
 }
 
 void cfg_format_tunnel_role(const struct cfg_tunnel *t, char *buf)
@@ -405,7 +405,7 @@ static bool tunnel_equal(const struct cfg_tunnel *a, const struct cfg_tunnel *b)
         memcmp(a->remote, b->remote, a->n_remotes * sizeof a->remote[0]) != 0)
         return false;
     return strncmp(a->name, b->name, CFG_NAME_MAX) == 0 && a->sport == b->sport &&
-           a->dest == b->dest && a->dport == b->dport && a->role == b->role &&
+           a->dest == b->dest && a->dport == b->dport && a->role == b->role && a->mss_off == b->mss_off &&
            strncmp(a->net_name, b->net_name, CFG_NAME_MAX) == 0 && vlan_equal(&a->vlan, &b->vlan);
 }
 

@@ -24,7 +24,8 @@
  * reassembles when the peer's kernel fragmented it. Guests keep 1500, which is what
  * the peers that speak this format assume (QEMU's dgram netdev and VirtualBox's
  * UDPTunnel both send whole frames over a host's loopback, MTU 65536); README.md
- * says why in full. */
+ * says why in full. TCP SYNs crossing have their MSS lowered so that TCP is not
+ * fragmented (net/tcp_mss.h; the glue does it, unless mss=off). */
 #ifndef VMGATE_UDPTUN_H
 #define VMGATE_UDPTUN_H
 

@@ -62,8 +62,8 @@ TEST(config_tunnel_refusals)
     EXPECT_REJECT(base, "tunnel t1 udp dest=239.1.1.1", "dest must be one host's address");
     EXPECT_REJECT(base, "tunnel t1 udp dest=255.255.255.255", "dest must be one host's address");
     EXPECT_REJECT(base, "tunnel t1 udp sport=5 sport=6", "'sport' given twice");
-    EXPECT_REJECT(base, "tunnel t1 udp port=5", "unexpected 'port=5' (sport=PORT, dest=ADDR, dport=PORT)");
-    EXPECT_REJECT(base, "tunnel t1 udp sport", "unexpected 'sport' (sport=PORT, dest=ADDR, dport=PORT)");
+    EXPECT_REJECT(base, "tunnel t1 udp port=5", "unexpected 'port=5' (sport=PORT, dest=ADDR, dport=PORT, mss=clamp|off)");
+    EXPECT_REJECT(base, "tunnel t1 udp sport", "unexpected 'sport' (sport=PORT, dest=ADDR, dport=PORT, mss=clamp|off)");
     EXPECT_REJECT(base, "tunnel t1 udp", "sport 4444 is tunnel t0's already");
     EXPECT_REJECT(base, "tunnel t0 udp sport=9", "sport 9 is tunnel t9's already");
     EXPECT_REJECT(base, "t0", "tunnel t0: missing setting (intnet NET, natnet NET, vlan ...)");
@@ -190,9 +190,9 @@ TEST(config_tunnel_vxlan_refusals)
     EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 vni=2 remote=1.2.3.4", "'vni' given twice");
     EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4 remote=1.2.3.5", "'remote' given twice");
     EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4 dest=1.2.3.4",
-                  "unexpected 'dest=1.2.3.4' (vni=N, remote=ADDR[,ADDR...], dport=PORT, sport=PORT)");
+                  "unexpected 'dest=1.2.3.4' (vni=N, remote=ADDR[,ADDR...], dport=PORT, sport=PORT, mss=clamp|off)");
     EXPECT_REJECT(base, "tunnel u udp sport=1 vni=4",
-                  "unexpected 'vni=4' (sport=PORT, dest=ADDR, dport=PORT)");
+                  "unexpected 'vni=4' (sport=PORT, dest=ADDR, dport=PORT, mss=clamp|off)");
     EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=", "remote must be IPv4 addresses joined by ',' ('')");
     EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4,", "remote must be IPv4 addresses joined by ',' ('1.2.3.4,')");
     EXPECT_REJECT(base, "tunnel v1 vxlan vni=1 remote=1.2.3.4,,1.2.3.5", "remote must be IPv4 addresses joined by ',' ('1.2.3.4,,1.2.3.5')");
@@ -241,4 +241,29 @@ TEST(config_tunnel_vxlan_round_trip)
         finalize(&again, 2);
         CHECK(!config_equal(&c, &again));
     }
+}
+
+/* mss=off keeps TCP SYNs as they are (the default clamps them: net/tcp_mss.h);
+ * it round-trips, counts in config_equal, and anything but clamp or off is refused. */
+TEST(config_tunnel_mss)
+{
+    CHECK_EQ_INT(parse_text(&c, "tunnel t0 udp mss=off; tunnel v0 vxlan vni=5 remote=10.0.0.1 mss=off;"
+                                "tunnel t1 udp sport=9 mss=clamp"), 0);
+    CHECK(c.tunnel[0].mss_off);
+    CHECK(c.tunnel[1].mss_off);
+    CHECK(!c.tunnel[2].mss_off);
+    finalize(&c, 2);
+    int len = config_format(&c, 2, text, sizeof text);
+    CHECK(strstr(text, "tunnel t0 udp sport=4444 dest=127.0.0.1 dport=4445 mss=off\n") != NULL);
+    CHECK(strstr(text, "tunnel v0 vxlan vni=5 remote=10.0.0.1 dport=4789 sport=4789 mss=off\n") != NULL);
+    CHECK(strstr(text, "tunnel t1 udp sport=9 dest=127.0.0.1 dport=4445\n") != NULL);
+    config_init(&again);
+    capture_reset();
+    CHECK_EQ_INT(config_parse(&again, text, (size_t)len, capture_error, NULL), 0);
+    finalize(&again, 2);
+    CHECK(config_equal(&c, &again));
+    again.tunnel[0].mss_off = false;
+    CHECK(!config_equal(&c, &again));
+    EXPECT_REJECT("", "tunnel t0 udp mss=1400", "mss must be clamp or off ('1400')");
+    EXPECT_REJECT("", "tunnel t0 udp mss=off mss=clamp", "'mss' given twice");
 }

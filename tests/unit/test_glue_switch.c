@@ -432,3 +432,55 @@ TEST(glue_switch_natnet_guests_take_the_fast_path)
     etharp_remove_static_entry(&ga);
     done();
 }
+
+/* A TCP SYN leaving by a UDP tunnel has its MSS lowered to what fits the WAN's 1500
+ * once encapsulated (1418), its checksum right; the SYN-ACK arriving by the tunnel
+ * likewise; with mss=off both cross as they were. */
+static size_t syn_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint8_t flags)
+{
+    static const uint8_t mss1460[] = {2, 4, 0x05, 0xb4};
+    memcpy(f, dst, 6);
+    memcpy(f + 6, src, 6);
+    put_be16(f + 12, 0x0800);
+    return 14 + pb_tcp_win(f + 14, IP4(10, 0, 9, 15), 40000, IP4(10, 0, 9, 16), 80, flags, 1, 0, 65535,
+                           mss1460, sizeof mss1460, 0);
+}
+
+static void tunnel_mss_case(bool off)
+{
+    uint8_t ip[PB_MAX], f[128];
+    const char *bad = NULL;
+    two_ports("intnet", false);
+    struct switch_glue *g = switch_glue_find("lab");
+    struct cfg_tunnel t = {.name = "t0", .sport = 4444, .dest = GF_WAN_GW, .dport = 4445,
+                           .role = CFG_NIC_INTNET, .net_name = "lab", .mss_off = off};
+    REQUIRE_EQ_INT(tunnel_glue_attach(&t, g), 0);
+    gf_clear_sent();
+    size_t flen = syn_frame(f, BCAST, G2, 0x02);
+    gf_receive_frame(&pa, f, (uint32_t)flen, NULL);
+    REQUIRE_EQ_INT(gf_wan.n_sent, 1);
+    const uint8_t *inner = gf_ip(&gf_wan.sent[0]) + 28;
+    CHECK_EQ_INT(get_be16(inner + 14 + 20 + 22), off ? 1460 : 1418);
+    CHECK(pb_csums_ok(inner + 14, flen - 14, &bad));
+    CHECK_MEM(pb.sent[0].b + 14 + 20 + 22, "\x05\xb4", 2);   /* the local port's copy untouched */
+    /* The answer from the peer. */
+    gf_fake_clear(&pa);
+    static uint8_t udp[8 + 128];
+    flen = syn_frame(udp + 8, G2, G1, 0x12);
+    put_be16(udp, 4445);
+    put_be16(udp + 2, 4444);
+    put_be16(udp + 4, (uint16_t)(8 + flen));
+    put_be16(udp + 6, 0);
+    size_t iplen = pb_ip(ip, 17, GF_WAN_GW, GF_WAN_ADDR, 0, udp, 8 + flen);
+    gf_receive(&gf_wan, GF_MAC_GW, ip, iplen, NULL);
+    REQUIRE_EQ_INT(pa.n_sent, 1);
+    CHECK_EQ_INT(get_be16(pa.sent[0].b + 14 + 20 + 22), off ? 1460 : 1418);
+    CHECK(pb_csums_ok(pa.sent[0].b + 14, flen - 14, &bad));
+    done();
+}
+
+TEST(glue_switch_tunnel_clamps_tcp_mss)
+{
+    tunnel_mss_case(false);
+    tunnel_mss_case(true);
+}
