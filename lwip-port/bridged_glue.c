@@ -68,14 +68,7 @@ static int host_tx(struct switch_port *p, struct switch_frame *f, bool may_take)
 {
     (void)p;
     (void)may_take;
-    struct pbuf *q = switch_glue_frame_pbuf(f);
-    if (!q)
-        return -ENOMEM;
-    if (br.nif->input(q, br.nif) != ERR_OK) {
-        pbuf_free(q);
-        return -ENOMEM;
-    }
-    return SWITCH_SENT;
+    return switch_glue_to_netif(br.nif, f, 0);
 }
 
 static err_t wan_linkoutput(struct netif *nif, struct pbuf *p)

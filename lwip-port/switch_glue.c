@@ -268,7 +268,7 @@ void switch_glue_port_up(struct switch_glue *g, unsigned port, bool up)
  * errors, and a short frame must not carry an earlier frame's bytes into them. */
 #define RX_ZERO_TAIL (14 + 60 + 8)
 
-struct pbuf *switch_glue_frame_pbuf(const struct switch_frame *f)
+static struct pbuf *frame_pbuf(const struct switch_frame *f)
 {
     uint32_t len = switch_frame_len(f);
     struct pbuf *q = len <= 0xffff ? pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL) : NULL;
@@ -285,18 +285,26 @@ struct pbuf *switch_glue_frame_pbuf(const struct switch_frame *f)
     return q;
 }
 
+int switch_glue_to_netif(struct netif *nif, const struct switch_frame *f, uint8_t pbuf_flags)
+{
+    struct pbuf *q = frame_pbuf(f);
+    if (!q)
+        return -ENOMEM;
+    for (struct pbuf *r = q; r; r = r->next)
+        r->flags |= pbuf_flags;
+    if (nif->input(q, nif) != ERR_OK) {
+        pbuf_free(q);
+        return -ENOMEM;
+    }
+    return SWITCH_SENT;
+}
+
 /* A frame for the router's netif, as the fast path hands one back (its marks set). */
 static void router_to_lwip(void *ctx, struct nic_frame *nf)
 {
     struct switch_glue *g = ctx;
     struct switch_frame f = {.data = nf->data, .len = nf->len};
-    struct pbuf *q = switch_glue_frame_pbuf(&f);
-    if (!q)
-        return;
-    for (struct pbuf *r = q; r; r = r->next)
-        r->flags |= nf->pbuf_flags;
-    if (g->router.input(q, &g->router) != ERR_OK)
-        pbuf_free(q);
+    switch_glue_to_netif(&g->router, &f, nf->pbuf_flags);
 }
 
 /* A frame the switch sends to vmgate's router. The router port takes no offloads
@@ -323,14 +331,7 @@ static int router_tx(struct switch_port *p, struct switch_frame *f, bool may_tak
         if (handled)
             return r == NIC_RX_LENT ? SWITCH_TAKEN : SWITCH_SENT;
     }
-    struct pbuf *q = switch_glue_frame_pbuf(f);
-    if (!q)
-        return -ENOMEM;
-    if (g->router.input(q, &g->router) != ERR_OK) {
-        pbuf_free(q);
-        return -ENOMEM;
-    }
-    return SWITCH_SENT;
+    return switch_glue_to_netif(&g->router, f, 0);
 }
 
 enum nic_rx_result switch_glue_router_forward(struct netif *router, struct nic_frame *f)

@@ -54,9 +54,10 @@ int switch_glue_add_shared_nic(struct switch_glue *g, struct nic *n, const struc
 enum nic_rx_result switch_glue_nic_input(struct switch_glue *g, unsigned port, struct nic_frame *f,
                                          bool lendable);
 void switch_glue_port_up(struct switch_glue *g, unsigned port, bool up);
-/* A frame's bytes, all its buffers, in a pool pbuf for an endpoint's netif (the
- * tail of a short frame zeroed); NULL without memory. */
-struct pbuf *switch_glue_frame_pbuf(const struct switch_frame *f);
+/* A frame for an endpoint's netif: its bytes, all its buffers, copied into a pool
+ * pbuf (the tail of a short frame zeroed) marked with pbuf_flags (lwip-port/
+ * pktmark.h) and handed to nif->input. SWITCH_SENT, or -ENOMEM. */
+int switch_glue_to_netif(struct netif *nif, const struct switch_frame *f, uint8_t pbuf_flags);
 /* What lwIP sends on an endpoint port's netif, into the switch from that port
  * (copied: p stays the caller's). ERR_IF when too long, or when re-entered. */
 err_t switch_glue_output(struct switch_glue *g, unsigned port, struct pbuf *p);

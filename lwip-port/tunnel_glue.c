@@ -35,8 +35,8 @@ static struct tunnel tunnels[CFG_MAX_TUNNELS];
  * limit from the MTU of the interface the peer is reached by. */
 static void clamp_mss(struct tunnel *tn, uint8_t *frame, size_t len, uint32_t peer)
 {
-    if (!tn->clamp)
-        return;
+    if (!tn->clamp || !tcp_mss_present(frame, len))
+        return;                         /* most frames: no route looked up */
     ip4_addr_t a;
     ip4_addr_set_u32(&a, lwip_htonl(peer));
     struct netif *nif = ip4_route(&a);

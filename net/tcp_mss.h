@@ -31,5 +31,8 @@ uint16_t tcp_mss_limit(uint16_t mtu, unsigned overhead, int tagged);
  * option is set to that limit. Returns the MSS the frame asked for when it lowered
  * it, 0 when it left the frame alone. */
 unsigned tcp_mss_clamp(uint8_t *frame, size_t len, uint16_t limit_untagged);
+/* Whether frame is a SYN with an MSS option tcp_mss_clamp() would read: the cheap
+ * question a caller asks before it works out the limit (a route lookup). */
+int tcp_mss_present(const uint8_t *frame, size_t len);
 
 #endif
