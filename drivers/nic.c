@@ -285,13 +285,18 @@ static int account_tx(struct nic *n, int rc, uint32_t len)
     return 0;
 }
 
+static bool tx_fits(const struct nic *n, const struct nic_tx *t)
+{
+    return t->n_seg > 0 && t->n_seg <= NIC_TX_SEGS_MAX && t->len <= max_frame(n);
+}
+
 int nic_transmit(struct nic *n, const struct nic_tx *t)
 {
     if (!can_send(n)) {
         n->stats.tx_dropped++;
         return -ENETDOWN;
     }
-    if (t->n_seg == 0 || t->n_seg > NIC_TX_SEGS_MAX || t->len > max_frame(n)) {
+    if (!tx_fits(n, t)) {
         n->stats.tx_dropped++;
         return -EMSGSIZE;
     }
@@ -331,15 +336,154 @@ static bool copy_is_cheaper(const struct nic *n, const struct nic_frame *f)
     return f->off.gso_type == OFFLOAD_GSO_NONE && !f->n_more && f->len <= NIC_COPYBREAK;
 }
 
-/* Sends a frame of several buffers by copy, its buffers as the segments. */
-static void transmit_spread(struct nic *n, struct nic_frame *f)
+/* --- the backlog (NIC_BACKLOG_MAX) ----------------------------------------- */
+
+struct held {
+    struct nic_frame f;
+    bool phdr_done;                   /* its TSO checksum already in n's form */
+};
+
+struct backlog {
+    struct held q[NIC_BACKLOG_MAX];
+    unsigned head, count;
+};
+static struct backlog backlogs[NIC_MAX];
+
+/* Only a frame whose buffers can be given back later may wait. */
+static bool may_wait(const struct nic_frame *f)
 {
-    struct nic_seg s[1 + NIC_RX_FRAGS_MAX];
-    s[0] = (struct nic_seg){f->data, f->len};
-    for (unsigned i = 0; i < f->n_more; i++)
-        s[1 + i] = (struct nic_seg){f->more[i].data, f->more[i].len};
-    struct nic_tx t = {s, 1u + f->n_more, nic_frame_len(f), NULL};
-    nic_transmit(n, &t);
+    return f->owner && f->owner->ops->rx_recycle;
+}
+
+unsigned nic_backlog_len(const struct nic *n)
+{
+    return backlogs[n->index].count;
+}
+
+/* What one try to send a frame came to. */
+enum try_result {
+    TRY_DONE,                         /* sent by copy, or refused and counted: the
+                                         buffers are the caller's again */
+    TRY_LENT,                         /* in n's transmit ring */
+    TRY_FULL,                         /* the ring is full, nothing counted (only
+                                         when the frame may wait) */
+};
+
+/* A copy through the driver; a full ring is left to the caller when `wait`. */
+static enum try_result try_copy(struct nic *n, const struct nic_tx *t, bool wait)
+{
+    if (!tx_fits(n, t)) {
+        n->stats.tx_dropped++;
+        return TRY_DONE;
+    }
+    int rc = n->ops->transmit(n, t);
+    if (rc == -ENOBUFS && wait)
+        return TRY_FULL;
+    account_tx(n, rc, t->len);
+    return TRY_DONE;
+}
+
+static enum try_result try_forward(struct nic *n, struct nic_frame *f, bool *phdr_done)
+{
+    bool wait = may_wait(f);
+    if (takes_as_is(n, f) && !copy_is_cheaper(n, f)) {
+        /* The buffer is ours to change now: give the TCP checksum the form this
+         * device's TSO wants, once, however often the ring is found full. */
+        if (f->off.gso_type != OFFLOAD_GSO_NONE && (n->caps & NIC_CAP_TX_TSO_PHDR_NOLEN) &&
+            !*phdr_done) {
+            if (offload_phdr_drop_len(f->data, f->len, &f->off) != 0) {
+                n->stats.tx_errors++;
+                return TRY_DONE;
+            }
+            *phdr_done = true;
+        }
+        uint32_t len = nic_frame_len(f);
+        int rc = n->ops->transmit_frame(n, f);
+        if (rc == -ENOBUFS && wait)
+            return TRY_FULL;
+        if (account_tx(n, rc, len) != 0)
+            return TRY_DONE;
+        n->stats.tx_lent++;
+        if (f->off.gso_type != OFFLOAD_GSO_NONE)
+            n->stats.tx_gso++;
+        return TRY_LENT;
+    }
+    if (f->n_more) {
+        /* Several buffers by copy, its buffers as the segments. */
+        struct nic_seg s[1 + NIC_RX_FRAGS_MAX];
+        s[0] = (struct nic_seg){f->data, f->len};
+        for (unsigned i = 0; i < f->n_more; i++)
+            s[1 + i] = (struct nic_seg){f->more[i].data, f->more[i].len};
+        struct nic_tx t = {s, 1u + f->n_more, nic_frame_len(f), NULL};
+        return try_copy(n, &t, wait);
+    }
+    if (copy_is_cheaper(n, f) && (!(f->off.flags & OFFLOAD_NEEDS_CSUM) || (n->caps & NIC_CAP_TX_CSUM))) {
+        struct nic_seg s = {f->data, f->len};
+        struct nic_tx t = {&s, 1, f->len, (f->off.flags & OFFLOAD_NEEDS_CSUM) ? &f->off : NULL};
+        return try_copy(n, &t, wait);
+    }
+    /* Finished in software: a GSO frame becomes many frames, which cannot wait as
+     * one; what finds the ring full is lost, and TCP repairs it. */
+    if (finish_in_software(n, f, transmit_segment, n))
+        n->stats.tx_errors++;
+    return TRY_DONE;
+}
+
+static void backlog_pop(struct backlog *b)
+{
+    b->head = (b->head + 1) % NIC_BACKLOG_MAX;
+    b->count--;
+}
+
+/* Sends what waits, in order, until the ring is full again. */
+static void backlog_drain(struct nic *n)
+{
+    struct backlog *b = &backlogs[n->index];
+    while (b->count) {
+        struct held *h = &b->q[b->head];
+        if (!can_send(n)) {
+            n->stats.tx_dropped++;
+            nic_frame_release(&h->f);
+            backlog_pop(b);
+            continue;
+        }
+        enum try_result r = try_forward(n, &h->f, &h->phdr_done);
+        if (r == TRY_FULL)
+            break;
+        if (r == TRY_DONE)
+            nic_frame_release(&h->f);           /* copied (or refused): back home */
+        backlog_pop(b);
+    }
+    if (b->count && n->ops->tx_wake)
+        n->ops->tx_wake(n);
+}
+
+/* Takes a frame into the backlog behind the others; full: dropped. */
+static enum nic_rx_result backlog_hold(struct nic *n, const struct nic_frame *f, bool phdr_done)
+{
+    struct backlog *b = &backlogs[n->index];
+    if (b->count == NIC_BACKLOG_MAX) {
+        n->stats.tx_dropped++;
+        nic_event(n, NIC_EV_TX_RING_FULL);
+        return NIC_RX_DONE;
+    }
+    b->q[(b->head + b->count) % NIC_BACKLOG_MAX] = (struct held){*f, phdr_done};
+    b->count++;
+    n->stats.tx_held++;
+    if (n->ops->tx_wake)
+        n->ops->tx_wake(n);
+    return NIC_RX_LENT;
+}
+
+/* Gives back everything that waits (n closed: its frames will not be sent). */
+static void backlog_release(struct nic *n)
+{
+    struct backlog *b = &backlogs[n->index];
+    while (b->count) {
+        n->stats.tx_dropped++;
+        nic_frame_release(&b->q[b->head].f);
+        backlog_pop(b);
+    }
 }
 
 enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f)
@@ -348,35 +492,25 @@ enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f)
         n->stats.tx_dropped++;
         return NIC_RX_DONE;
     }
-    if (takes_as_is(n, f) && !copy_is_cheaper(n, f)) {
-        /* The buffer is ours to change now: give the TCP checksum the form this
-         * device's TSO wants. */
-        if (f->off.gso_type != OFFLOAD_GSO_NONE && (n->caps & NIC_CAP_TX_TSO_PHDR_NOLEN) &&
-            offload_phdr_drop_len(f->data, f->len, &f->off) != 0) {
-            n->stats.tx_errors++;
+    bool phdr_done = false;
+    if (backlogs[n->index].count) {
+        backlog_drain(n);
+        if (backlogs[n->index].count) {         /* still waiting: this one goes behind */
+            if (may_wait(f))
+                return backlog_hold(n, f, false);
+            n->stats.tx_dropped++;
+            nic_event(n, NIC_EV_TX_RING_FULL);
             return NIC_RX_DONE;
         }
-        uint32_t len = nic_frame_len(f);
-        if (account_tx(n, n->ops->transmit_frame(n, f), len) != 0)
-            return NIC_RX_DONE;
-        n->stats.tx_lent++;
-        if (f->off.gso_type != OFFLOAD_GSO_NONE)
-            n->stats.tx_gso++;
+    }
+    switch (try_forward(n, f, &phdr_done)) {
+    case TRY_LENT:
         return NIC_RX_LENT;
-    }
-    if (f->n_more) {
-        transmit_spread(n, f);
+    case TRY_FULL:
+        return backlog_hold(n, f, phdr_done);
+    default:
         return NIC_RX_DONE;
     }
-    if (copy_is_cheaper(n, f) && (!(f->off.flags & OFFLOAD_NEEDS_CSUM) || (n->caps & NIC_CAP_TX_CSUM))) {
-        struct nic_seg s = {f->data, f->len};
-        struct nic_tx t = {&s, 1, f->len, (f->off.flags & OFFLOAD_NEEDS_CSUM) ? &f->off : NULL};
-        nic_transmit(n, &t);
-        return NIC_RX_DONE;
-    }
-    if (finish_in_software(n, f, transmit_segment, n))
-        n->stats.tx_errors++;
-    return NIC_RX_DONE;
 }
 
 int nic_attach(struct nic *n, bool (*rx)(struct nic *, struct nic_frame *),
@@ -404,6 +538,7 @@ int nic_close(struct nic *n)
         return 0;
     if (!n->ops->close)
         return -ENOTSUP;
+    backlog_release(n);
     n->ops->close(n);
     n->state = NIC_CLOSED;
     n->tx_completed = n->tx_queued;
@@ -485,6 +620,10 @@ int nic_poll_all(int budget_per_nic)
     for (unsigned i = 0; i < n_nics; i++)
         if (nics[i]->state == NIC_OPEN)
             total += nics[i]->ops->poll(nics[i], budget_per_nic);
+    /* Each poll took back finished transmissions: room for what waits. */
+    for (unsigned i = 0; i < n_nics; i++)
+        if (backlogs[i].count)
+            backlog_drain(nics[i]);
     return total;
 }
 
@@ -526,6 +665,7 @@ void nic_tick(uint32_t now_ms)
 void nic_test_reset(void)
 {
     memset(nics, 0, sizeof nics);
+    memset(backlogs, 0, sizeof backlogs);
     n_nics = 0;
 }
 #endif

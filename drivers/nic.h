@@ -15,8 +15,9 @@
  * Buffer ownership:
  *  - receive: the frame stays in the driver's receive buffers. nic_receive() says
  *    whether the driver may reuse them at once (NIC_RX_DONE; lwIP got a copy) or
- *    they are lent to another NIC's transmit ring (NIC_RX_LENT), which gives them
- *    back through nic_frame_release() -> the owner's rx_recycle when it has sent.
+ *    they are lent to another NIC's transmit ring or its backlog (NIC_RX_LENT),
+ *    which gives them back through nic_frame_release() -> the owner's rx_recycle
+ *    when it has sent.
  *  - transmit by copy (ops->transmit): the driver copies the bytes of struct
  *    nic_tx before it returns and keeps no pointer into them.
  *  - transmit by lending (ops->transmit_frame): the driver owns the frame's buffer
@@ -196,6 +197,10 @@ struct nic_ops {
      * ring (and the device if need be), returning lent buffers; report
      * NIC_EV_RESET. Optional. */
     void (*tx_timeout)(struct nic *n);
+    /* The core holds frames in the backlog: interrupt when transmissions complete,
+     * so that the main loop sends them before it would otherwise wake. Optional:
+     * without it the backlog waits for the next receive interrupt or tick. */
+    void (*tx_wake)(struct nic *n);
     /* Fills up to max counters the chip keeps (accumulated since boot); returns
      * how many. Optional. */
     unsigned (*hw_counters)(struct nic *n, struct nic_hw_counter *out, unsigned max);
@@ -207,12 +212,21 @@ struct nic_ops {
  * without buffers (frames lost in the host's queue before vmgate sees them). */
 #define NIC_COPYBREAK 256
 
+/* Forwarded frames a NIC holds, in order, while its transmit ring is full (the
+ * backlog, the core's): each keeps its receive buffer, so a ring that fills for a
+ * moment (the host late to drain it) costs no frame, and a longer stall runs the
+ * sending NIC out of receive buffers, which leaves further frames queued in the
+ * host, where they wait instead of being lost here. */
+#define NIC_BACKLOG_MAX 128
+
 /* Transmissions pending longer than this without any completing: ops->tx_timeout. */
 #define NIC_TX_TIMEOUT_MS 2000
 
 struct nic_stats {
     uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
     uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+    uint64_t tx_held;                 /* forwarded frames that waited in the backlog
+                                         for room in the transmit ring */
     uint64_t link_changes;
     uint64_t rx_gso, rx_csum_partial, rx_csum_valid, tx_gso, tx_lent, sw_segmented, sw_csum;
     /* Received frames by what offload_rx_check() found (net/offload.h); the
@@ -293,8 +307,10 @@ void nic_frame_to_upper(struct nic *n, struct nic_frame *f);
  * carrier), or the driver's error; every refusal is counted as tx_dropped. */
 int nic_transmit(struct nic *n, const struct nic_tx *t);
 /* Sends a received frame on n: lent without a copy when n can take it as it is,
- * otherwise finished in software (checksum, segmentation) and copied. Returns what
- * became of the frame's buffers. */
+ * otherwise finished in software (checksum, segmentation) and copied. A frame that
+ * finds n's transmit ring full, or others waiting before it, waits in n's backlog
+ * (NIC_BACKLOG_MAX) where its buffers can be lent; past that it is dropped. Returns
+ * what became of the frame's buffers. */
 enum nic_rx_result nic_forward_frame(struct nic *n, struct nic_frame *f);
 /* The MTU, 68..max_mtu: -EMSGSIZE above the NIC's limit (the caller names it),
  * -EINVAL below 68, or the driver's error. */
@@ -304,7 +320,10 @@ int nic_set_mtu(struct nic *n, uint16_t mtu);
 int nic_set_promisc(struct nic *n, bool on);
 int nic_mc_join(struct nic *n, const uint8_t mac[ETH_ADDR_LEN]);
 int nic_mc_leave(struct nic *n, const uint8_t mac[ETH_ADDR_LEN]);
-/* Polls every open NIC; returns the number of frames received. */
+/* Frames waiting in n's backlog. */
+unsigned nic_backlog_len(const struct nic *n);
+/* Polls every open NIC, then sends what waits in the backlogs; returns the number
+ * of frames received. */
 int nic_poll_all(int budget_per_nic);
 /* Flushes every NIC's queued transmissions and refilled receive buffers. */
 void nic_flush_all(void);

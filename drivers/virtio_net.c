@@ -285,6 +285,14 @@ static int vnet_poll(struct nic *n, int budget)
     return got;
 }
 
+/* Frames wait in the core's backlog: an interrupt when the device next finishes a
+ * transmission (reclaim_tx turns it off again). */
+static void vnet_tx_wake(struct nic *n)
+{
+    struct vnet *v = n->priv;
+    virtq_irq_next(&v->txq);
+}
+
 static void vnet_flush(struct nic *n)
 {
     struct vnet *v = n->priv;
@@ -332,6 +340,7 @@ static const struct nic_ops vnet_ops = {
     .transmit_frame = vnet_transmit_frame,
     .rx_recycle = vnet_rx_recycle,
     .flush = vnet_flush,
+    .tx_wake = vnet_tx_wake,
 };
 
 /* What a NIC costs before its receive buffers: the rings, the transmit copies and

@@ -28,6 +28,9 @@ static void cmd_ifconfig(int argc, char **argv)
                 (unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
                 (unsigned long long)n->stats.tx_dropped, (unsigned long long)n->stats.tx_errors,
                 (unsigned long long)n->stats.link_changes);
+        if (n->stats.tx_held)
+            kprintf("      backlog: %llu frames waited for a full transmit ring, %u waiting\n",
+                    (unsigned long long)n->stats.tx_held, nic_backlog_len(n));
         if (n->caps || n->stats.tx_lent || n->stats.sw_segmented || n->stats.sw_csum)
             kprintf("      offload caps %#x: rx gso %llu csum-partial %llu, tx gso %llu lent %llu, "
                     "software segmented %llu checksummed %llu\n", (unsigned)n->caps,

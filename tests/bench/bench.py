@@ -111,7 +111,7 @@ TABLES = [
           "blksize and windowsize.", part="pxe"),
     Table("nics", "Per NIC model",
           [f"nic-{r}-{k}" for k, _, _ in topologies.NIC_MODELS for r in ("vmgate", "linux")],
-          ["tcp_up", "tcp_down", "udp64"],
+          ["tcp_up", "tcp_down", "udp64", "udp64_fwd"],
           "vmgate and the Linux router VM on the bridge topology with one QEMU NIC model on "
           "every NIC; only with BENCH_ONLY=nics.", part="nics", on_demand=True,
           run_order=[f"nic-{r}-{k}" for i, (k, _, _) in enumerate(topologies.NIC_MODELS)
@@ -206,7 +206,7 @@ def machine():
 def snapshot(topo):
     """Counters along the path: the namespace's links, the client's NIC, and whatever
     the path watches (vmgate's console counters, a router's /proc/net/dev)."""
-    snap = {"namespace": probes.ns_link_stats(topo.ns)}
+    snap = {"namespace": probes.ns_link_stats(topo.ns), "namespace udp": probes.ns_udp_stats(topo.ns)}
     if topo.client:
         snap["guest"] = probes.guest_link_stats(topo.client)
     for role, read in topo.watch.items():

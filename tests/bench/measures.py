@@ -10,6 +10,8 @@ up front with applies=). Ratios are value / the direct link's value, whatever th
 for a time (a PXE boot) 200 % reads "twice as long".
 """
 import json
+import os
+import time
 
 import lab as labmod
 import probes
@@ -114,14 +116,8 @@ def tcp_down(topo, cfg):
     return tcp(topo, cfg, reverse=True)
 
 
-@measure("udp64", "UDP 64 B guest→ns", "kframes/s", fmt="{:.1f}")
-def udp64(topo, cfg):
-    """64-byte frames from the guest as fast as iperf3 sends them (-u -b 0, -l 18) for
-    S seconds; the value is frames per second the server received. No -O: iperf3's
-    UDP loss counters do not agree with -O, and UDP has no slow start (the path's ARP
-    entries are resolved by the reachability check before)."""
-    args = f"-u -b 0 -l {UDP64_PAYLOAD} -t {cfg.seconds}"
-    r = iperf3(topo, args, cfg.seconds + 60)
+def udp_result(r):
+    """(kframes/s the server received, extra) from an iperf3 -u -J run's result."""
     end = r["end"]
     sent, received = end["sum_sent"], end["sum_received"]
     rx_frames = received["bytes"] // UDP64_PAYLOAD
@@ -131,6 +127,48 @@ def udp64(topo, cfg):
              "loss %": round(100.0 * (tx_frames - rx_frames) / tx_frames, 2) if tx_frames else None,
              "sent": tx_frames, "received": rx_frames}
     return rate / 1e3, extra
+
+
+@measure("udp64", "UDP 64 B guest→ns", "kframes/s", fmt="{:.1f}")
+def udp64(topo, cfg):
+    """64-byte frames from the guest as fast as iperf3 sends them (-u -b 0, -l 18) for
+    S seconds; the value is frames per second the server received. No -O: iperf3's
+    UDP loss counters do not agree with -O, and UDP has no slow start (the path's ARP
+    entries are resolved by the reachability check before)."""
+    args = f"-u -b 0 -l {UDP64_PAYLOAD} -t {cfg.seconds}"
+    return udp_result(iperf3(topo, args, cfg.seconds + 60))
+
+
+# The rate the native LAN sender offers (udp64_fwd), kframes/s: above what either router
+# forwards under TCG on two cores, so that the router is the limit, and low enough that
+# the sender (paced by iperf3, not spinning) leaves the routers the CPU they had.
+FWD_KFPS = int(os.environ.get("BENCH_FWD_KFPS", "150"))
+
+
+@measure("udp64_fwd", "UDP 64 B LAN→ns, offered", "kframes/s", fmt="{:.1f}",
+         applies=lambda topo: topo.lan_sender is not None)
+def udp64_fwd(topo, cfg):
+    """The router's forwarding rate of 64-byte frames: iperf3 -c in the nics part's
+    native LAN sender (topologies.lan_sender) offers FWD_KFPS kframes/s (-u -b, -l 18)
+    for S seconds through the router to the server; the value is frames per second the
+    server received. What the router cannot take is lost on the way (the loss is not a
+    fault here, the rate is the figure)."""
+    bits = FWD_KFPS * 1000 * UDP64_PAYLOAD * 8
+    argv = ["iperf3", "-c", topo.server_addr, "-p", str(topo.server_port), "-J", "-i", "0", "-u",
+            "-b", str(bits), "-l", str(UDP64_PAYLOAD), "-t", str(cfg.seconds)]
+    for attempt in (1, 2):
+        p = topo.lan_sender.run(argv, check=False, timeout=cfg.seconds + 60)
+        try:
+            r = json.loads(p.stdout[p.stdout.index("{"):])
+        except ValueError:
+            r = {"error": f"no JSON from iperf3: {p.stdout[:200]!r} {p.stderr[:200]!r}"}
+        if "error" not in r:
+            value, extra = udp_result(r)
+            extra["offered kframes/s"] = FWD_KFPS
+            return value, extra
+        if attempt == 2:
+            raise labmod.LabError(f"iperf3 (LAN sender): {r['error']}")
+        time.sleep(1)
 
 
 # --- the PXE part (pxeboot.py; the paths in topologies.py give topo.pxe) --------------------

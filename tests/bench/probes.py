@@ -168,6 +168,17 @@ def guest_link_stats(guest):
     return stats
 
 
+def ns_udp_stats(ns):
+    """A namespace's UDP counters from /proc/net/snmp ({"InDatagrams": n,
+    "RcvbufErrors": n, ...}): datagrams that reached the server's namespace but not its
+    socket (a full receive buffer while the server was not scheduled)."""
+    out = ns.run(["grep", "^Udp:", "/proc/net/snmp"], check=False).stdout
+    rows = [l.split()[1:] for l in out.splitlines() if l.startswith("Udp:")]
+    if len(rows) >= 2 and all(x.isdigit() for x in rows[1]):
+        return {k: int(v) for k, v in zip(rows[0], rows[1])}
+    return {}
+
+
 def guest_udp_stats(guest):
     """A Linux guest's UDP counters from /proc/net/snmp ({"InDatagrams": n, "RcvbufErrors":
     n, ...}) with its interfaces' (guest_link_stats): where a receiving guest lost
@@ -203,6 +214,11 @@ def vmgate_counters(gw):
         if m and nic:
             for name, num in re.findall(r"(\S+) (\d+)", m.group(1)):
                 c[nic][f"dev {name}"] = int(num)
+            continue
+        # The core's backlog (frames that waited for a full transmit ring).
+        m = re.match(r"^\s+backlog: (\d+) frames waited", line)
+        if m and nic:
+            c[nic]["tx held"] = int(m.group(1))
             continue
         # Since the offload work: "offload caps 0x1f: rx gso N csum-partial N, tx gso N
         # lent N, software segmented N checksummed N" (names kept generic: any "words N").

@@ -71,6 +71,7 @@ class Topology:
         self.ns = ns
         self.vms = {"guest": client} if client else {}
         self.pxe = None                 # a pxeboot.PxeRig on the PXE paths
+        self.lan_sender = None          # the nics part's native LAN sender (lan_sender())
         self.watch = {}
         self.profile = None
         self.notes = []
@@ -403,6 +404,27 @@ def vmgate_rings(gw):
     return ", ".join(f"{nic} rx {rx} tx {tx}" for nic, rx, tx in found) or None
 
 
+# The native sender of the forwarding measurement (measures.udp64_fwd): a namespace of its
+# own on the LAN bridge, at this address, the router as its gateway.
+LAN_SENDER = f"{LAN_NET}.200"
+
+
+def lan_sender(lab, topo):
+    """A namespace joined to the LAN bridge (br0) by a veth, LAN_SENDER/24 with the
+    router's LAN address as its gateway: a sender that runs natively, so that what
+    crosses the router is limited by the router, not by a guest under TCG. Its
+    iperf3 -c reaches the server through the router's NAT like the guest's."""
+    ns2 = lab.namespace("lsnd")
+    labmod.veth(topo.ns, "vsnd0", ns2, "vsnd1")
+    topo.ns.ip("link", "set", "vsnd0", "master", "br0")
+    ns2.addr("vsnd1", f"{LAN_SENDER}/24")
+    ns2.ip("route", "add", "default", "via", f"{LAN_NET}.2")
+    out = ns2.run(["ping", "-c", "2", "-W", "2", topo.server_addr], check=False)
+    if out.returncode != 0:
+        raise labmod.LabError(f"the LAN sender cannot reach {topo.server_addr}: {out.stdout}{out.stderr}")
+    topo.lan_sender = ns2
+
+
 def _nic_paths(key, model, what):
     topo_text = (f"as the bridge table's, with every NIC a QEMU `{model}`: vmgate's WAN and LAN, "
                  f"the Linux router's two NICs, and the guest's")
@@ -416,6 +438,7 @@ def _nic_paths(key, model, what):
             topo.facts["vmgate rings"] = vmgate_rings(topo.gw)
         if rings:
             size_rings(topo, [("guest", topo.client, ["eth0"])], rings)
+        lan_sender(lab, topo)
         topo.model = key
         return topo
 
@@ -426,6 +449,7 @@ def _nic_paths(key, model, what):
         if rings:
             size_rings(topo, [("router", topo.vms["router"], ["eth0", "eth1"]),
                               ("guest", topo.client, ["eth0"])], rings)
+        lan_sender(lab, topo)
         topo.model = key
         return topo
 

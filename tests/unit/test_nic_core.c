@@ -24,17 +24,36 @@ struct fake {
     uint32_t last_tx_len;
     unsigned recycled;
     void *recycled_bufs[16];
+    int room;                         /* > 0: ring slots left, then -ENOBUFS; 0: no limit */
+    bool ring_full;
+    unsigned wakes;                   /* tx_wake calls */
+    uint8_t order[256];               /* byte 20 of each frame sent, in order */
+    unsigned n_order;
 };
 
 static int f_open(struct nic *n) { ((struct fake *)n->priv)->opened++; return 0; }
 static void f_close(struct nic *n) { ((struct fake *)n->priv)->closed++; }
 static int f_poll(struct nic *n, int budget) { return 0; }
 
+/* A ring of f->room slots when set: full once they are used. */
+static int f_ring(struct fake *f, const uint8_t *frame)
+{
+    if (f->ring_full)
+        return -ENOBUFS;
+    if (f->room && --f->room == 0)
+        f->ring_full = true;
+    if (f->n_order < sizeof f->order)
+        f->order[f->n_order++] = frame[20];
+    return 0;
+}
+
 static int f_transmit(struct nic *n, const struct nic_tx *t)
 {
     struct fake *f = n->priv;
     if (f->transmit_rc)
         return f->transmit_rc;
+    if (f_ring(f, t->seg[0].data))
+        return -ENOBUFS;
     uint32_t at = 0;
     for (unsigned i = 0; i < t->n_seg; i++) {
         memcpy(f->last_tx + at, t->seg[i].data, t->seg[i].len);
@@ -51,6 +70,8 @@ static int f_transmit_frame(struct nic *n, struct nic_frame *fr)
     struct fake *f = n->priv;
     if (f->transmit_rc)
         return f->transmit_rc;
+    if (f_ring(f, fr->data))
+        return -ENOBUFS;
     memcpy(f->last_tx, fr->data, fr->len);
     f->last_tx_len = fr->len;
     f->tx_lent++;
@@ -73,6 +94,8 @@ static int f_set_rxmode(struct nic *n, const struct nic_rxmode *m)
     return 0;
 }
 
+static void f_tx_wake(struct nic *n) { ((struct fake *)n->priv)->wakes++; }
+
 static int f_set_mtu(struct nic *n, uint16_t mtu) { ((struct fake *)n->priv)->mtu_calls++; return 0; }
 static void f_tx_timeout(struct nic *n)
 {
@@ -83,7 +106,7 @@ static void f_tx_timeout(struct nic *n)
 static const struct nic_ops fake_ops = {
     .open = f_open, .close = f_close, .transmit = f_transmit, .transmit_frame = f_transmit_frame,
     .rx_recycle = f_recycle, .poll = f_poll, .set_rxmode = f_set_rxmode, .set_mtu = f_set_mtu,
-    .tx_timeout = f_tx_timeout,
+    .tx_timeout = f_tx_timeout, .tx_wake = f_tx_wake,
 };
 static const struct nic_ops bare_ops = {.transmit = f_transmit, .poll = f_poll};
 
@@ -134,6 +157,7 @@ static void setup(void)
 
 /* A frame of len bytes: Ethernet to fa's MAC, IPv4 type, then a pattern. */
 static uint8_t rxmem[4][20000];
+static uint8_t smallmem[NIC_BACKLOG_MAX + 8][128];
 static void fill(uint8_t *b, uint32_t len, uint8_t seed)
 {
     for (uint32_t i = 0; i < len; i++)
@@ -432,6 +456,114 @@ TEST(nic_watchdog_resets_a_ring_that_stopped_completing)
     nic_test_reset();
 }
 
+/* --- the backlog ------------------------------------------------------------ */
+
+/* A small frame from fa (copied on forwarding), numbered by its byte 20. */
+static struct nic_frame numbered(unsigned k)
+{
+    fill(smallmem[k], 100, (uint8_t)k);
+    smallmem[k][20] = (uint8_t)k;
+    return frame_of(&fa.nic, smallmem[k], 100, 16);
+}
+
+TEST(nic_backlog_holds_frames_a_full_ring_refuses_and_sends_them_in_order)
+{
+    setup();
+    nic_attach(&fa.nic, up_rx, NULL, NULL);
+    nic_attach(&fb.nic, up_rx, NULL, NULL);
+    fb.room = 2;
+    for (unsigned k = 0; k < 5; k++) {
+        struct nic_frame f = numbered(k);
+        enum nic_rx_result r = nic_forward_frame(&fb.nic, &f);
+        /* Two fit the ring and are copied; three wait, holding their buffers. */
+        CHECK_EQ_INT(r, k < 2 ? NIC_RX_DONE : NIC_RX_LENT);
+    }
+    CHECK_EQ_INT(nic_backlog_len(&fb.nic), 3);
+    CHECK_EQ_INT(fb.nic.stats.tx_held, 3);
+    CHECK_EQ_INT(fb.nic.stats.tx_dropped, 0);
+    CHECK_EQ_INT(fb.nic.stats.events[NIC_EV_TX_RING_FULL], 0);
+    CHECK(fb.wakes >= 1);                                   /* asked for a completion */
+    CHECK_EQ_INT(fa.recycled, 0);
+    nic_poll_all(8);                                        /* still full: nothing moves */
+    CHECK_EQ_INT(nic_backlog_len(&fb.nic), 3);
+    fb.ring_full = false;                                   /* the device finished some */
+    fb.room = 2;
+    nic_poll_all(8);
+    CHECK_EQ_INT(nic_backlog_len(&fb.nic), 1);
+    CHECK_EQ_INT(fa.recycled, 2);                           /* copied: their buffers home */
+    CHECK(fa.recycled_bufs[0] == smallmem[2] && fa.recycled_bufs[1] == smallmem[3]);
+    /* A new frame goes behind the one still waiting, not ahead of it. */
+    struct nic_frame f = numbered(5);
+    CHECK_EQ_INT(nic_forward_frame(&fb.nic, &f), NIC_RX_LENT);
+    fb.ring_full = false;
+    fb.room = 0;
+    nic_poll_all(8);
+    CHECK_EQ_INT(nic_backlog_len(&fb.nic), 0);
+    CHECK_EQ_INT(fb.n_order, 6);
+    for (unsigned k = 0; k < 6; k++)
+        CHECK_EQ_INT(fb.order[k], k);
+    CHECK_EQ_INT(fa.recycled, 4);
+    CHECK_EQ_INT(fb.nic.stats.tx_packets, 6);
+    CHECK_EQ_INT(fb.nic.stats.tx_dropped, 0);
+    nic_test_reset();
+}
+
+TEST(nic_backlog_bounded_then_drops_and_counts)
+{
+    setup();
+    nic_attach(&fa.nic, up_rx, NULL, NULL);
+    nic_attach(&fb.nic, up_rx, NULL, NULL);
+    fb.ring_full = true;
+    for (unsigned k = 0; k < NIC_BACKLOG_MAX; k++) {
+        struct nic_frame f = numbered(k);
+        CHECK_EQ_INT(nic_forward_frame(&fb.nic, &f), NIC_RX_LENT);
+    }
+    struct nic_frame f = numbered(NIC_BACKLOG_MAX);
+    CHECK_EQ_INT(nic_forward_frame(&fb.nic, &f), NIC_RX_DONE);     /* the caller keeps it */
+    CHECK_EQ_INT(fb.nic.stats.tx_dropped, 1);
+    CHECK_EQ_INT(fb.nic.stats.events[NIC_EV_TX_RING_FULL], 1);
+    CHECK_EQ_INT(nic_backlog_len(&fb.nic), NIC_BACKLOG_MAX);
+    /* A frame whose buffer cannot wait (no owner to give it back to) is dropped. */
+    fb.ring_full = false;
+    fb.room = 1;
+    struct nic_frame g = numbered(NIC_BACKLOG_MAX + 1);
+    g.owner = NULL;
+    CHECK_EQ_INT(nic_forward_frame(&fb.nic, &g), NIC_RX_DONE);
+    CHECK_EQ_INT(fb.nic.stats.tx_dropped, 2);
+    CHECK_EQ_INT(nic_backlog_len(&fb.nic), NIC_BACKLOG_MAX - 1);   /* one went out first */
+    /* The cable pulled: what waits is given back and counted. */
+    nic_set_link(&fb.nic, false);
+    nic_poll_all(8);
+    CHECK_EQ_INT(nic_backlog_len(&fb.nic), 0);
+    CHECK_EQ_INT(fa.recycled, NIC_BACKLOG_MAX);
+    CHECK_EQ_INT(fb.nic.stats.tx_dropped, 2 + NIC_BACKLOG_MAX - 1);
+    nic_test_reset();
+}
+
+TEST(nic_backlog_given_back_on_close_and_lent_frames_wait_too)
+{
+    setup();
+    nic_attach(&fa.nic, up_rx, NULL, NULL);
+    nic_attach(&fb.nic, up_rx, NULL, NULL);
+    fb.ring_full = true;
+    fill(rxmem[0] + 16, 1000, 7);                          /* lent when it goes */
+    struct nic_frame big = frame_of(&fa.nic, rxmem[0] + 16, 1000, 16);
+    CHECK_EQ_INT(nic_forward_frame(&fb.nic, &big), NIC_RX_LENT);
+    fb.ring_full = false;
+    nic_poll_all(8);
+    CHECK_EQ_INT(fb.tx_lent, 1);
+    CHECK_EQ_INT(fa.recycled, 0);                          /* in the ring now, not home */
+    CHECK_EQ_INT(fb.nic.stats.tx_lent, 1);
+    fb.ring_full = true;
+    struct nic_frame f = numbered(1);
+    CHECK_EQ_INT(nic_forward_frame(&fb.nic, &f), NIC_RX_LENT);
+    CHECK_EQ_INT(nic_close(&fb.nic), 0);
+    CHECK_EQ_INT(nic_backlog_len(&fb.nic), 0);
+    CHECK_EQ_INT(fa.recycled, 1);
+    CHECK(fa.recycled_bufs[0] == smallmem[1]);
+    nic_test_reset();
+}
+
 /* The pseudo-header sum of a TCP/IPv4 packet, folded, not complemented. */
 static uint16_t phdr(const uint8_t *ip, uint16_t l4len)
 {
@@ -489,7 +621,15 @@ TEST(nic_forward_gives_a_nolen_tso_device_its_checksum_form)
     struct nic_frame f = frame_of(&fa.nic, fr, len, 16);
     f.off = (struct offload){.flags = OFFLOAD_NEEDS_CSUM, .gso_type = OFFLOAD_GSO_TCPV4,
                              .gso_size = 1448, .hdr_len = 54, .csum_start = 34, .csum_offset = 16};
+    /* The ring is full at first: the frame waits, and its checksum is converted
+     * once however often it is tried. */
+    fb.ring_full = true;
     CHECK_EQ_INT(nic_forward_frame(&fb.nic, &f), NIC_RX_LENT);
+    nic_poll_all(8);
+    nic_poll_all(8);
+    fb.ring_full = false;
+    nic_poll_all(8);
+    CHECK_EQ_INT(fb.tx_lent, 1);
     CHECK_EQ_INT(csum_fold((uint32_t)get_be16(fb.last_tx + 34 + 16) + 1468), phdr(ip, 1468));
     nic_frame_release(&f);
     nic_test_reset();
