@@ -39,6 +39,7 @@
 static void hw_reset(struct e1k *e, bool quiesce)
 {
     e1k_wr(e, E1K_IMC, E1K_ICR_ALL);
+    e->txdw_on = false;
     if (quiesce) {
         e1k_wr(e, E1K_RCTL, 0);
         e1k_wr(e, E1K_TCTL, 0);
@@ -225,7 +226,22 @@ static int e1k_poll(struct nic *n, int budget)
             nic_event(n, NIC_EV_RX_OVERRUN);
     }
     e1k_tx_reclaim(e);
+    if (e->txdw_on && nic_backlog_len(n) == 0) {
+        e1k_wr(e, E1K_IMC, E1K_ICR_TXDW);     /* the backlog is empty: polled again */
+        e->txdw_on = false;
+    }
     return e1k_rx_poll(e, budget);
+}
+
+/* Frames wait in the core's backlog: TXDW interrupts (a descriptor with RS written
+ * back) until it is empty, so they go out when the ring has room. */
+static void e1k_tx_wake(struct nic *n)
+{
+    struct e1k *e = n->priv;
+    if (e->gone || e->txdw_on || !e->have_irq)
+        return;
+    e->txdw_on = true;
+    e1k_wr(e, E1K_IMS, E1K_ICR_TXDW);
 }
 
 static void e1k_flush(struct nic *n)
@@ -326,6 +342,7 @@ const struct nic_ops e1k_ops = {
     .transmit_frame = e1k_transmit_frame,
     .rx_recycle = e1k_rx_recycle,
     .poll = e1k_poll,
+    .tx_wake = e1k_tx_wake,
     .flush = e1k_flush,
     .set_rxmode = e1k_set_rxmode,
     .set_mtu = e1k_set_mtu,

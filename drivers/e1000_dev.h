@@ -95,6 +95,7 @@ struct e1k {
 
     volatile uint32_t icr_pending;  /* causes the interrupt handler read */
     bool have_irq;
+    bool txdw_on;                   /* TXDW unmasked: frames wait in the core's backlog */
     bool gone;                      /* registers read all ones: waiting to reset it */
     unsigned polls;
     struct e1k_counters counters;
